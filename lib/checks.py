@@ -303,7 +303,8 @@ def rate(claim, x, y, predicted, *, source, statement, side="equal", delta=DEFAU
     method = f"log-log least squares, {np.size(x)} points, t-interval at 1-{d:g}"
     if max_halfwidth is not None:
         mh = as_float("max_halfwidth", max_halfwidth, min=0.0, strict_min=True)
-        ok = ok and f.halfwidth <= mh
+        margin = min(margin, mh - f.halfwidth)  # an interval too wide to decide is a failure
+        ok = margin >= 0
         method += f", half-width <= {fmt(mh)}"
     return _emit(Record(_text("claim", claim), _text("source", source), _text("statement", statement),
                         f"slope {fmt(f.slope)} +/- {fmt(f.halfwidth)}", pred, fmt(margin), ok, method, d))

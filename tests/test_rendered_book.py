@@ -1,0 +1,105 @@
+"""The rendered book, as a reader sees it, in headless Chromium.
+
+The fixture builds the book exactly as `make book` does (the execution cache makes this cheap when
+nothing changed). Every page is then opened in Chromium: the test fails if any maths is left
+untypeset or typeset with a MathJax error, if an image is missing or broken, if a page shows an
+execution error or a failed check, or if a page asks for anything from the network. A screenshot
+of each page is saved under _build/screenshots/ for a person to look at.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+# Collected in the page: what a reader would see as broken.
+PROBE = """async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  const maths = [...document.querySelectorAll('span.math, div.math')];
+  const untypeset = maths.filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.slice(0, 80));
+  const mathErrors = [...document.querySelectorAll('mjx-merror')].map(e => e.getAttribute('data-mjx-error') || e.textContent);
+  const brokenImages = [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src);
+  const tracebacks = [...document.querySelectorAll('.output.traceback, .output.error, .cell_output .traceback')]
+        .map(e => e.textContent.slice(0, 200));
+  const failedChecks = [...document.querySelectorAll('.claim-fail')].map(e => e.textContent.slice(0, 200));
+  const outputs = [...document.querySelectorAll('.cell_output')].map(e => e.textContent);
+  const errorText = outputs.filter(t => /Traceback \\(most recent call last\\)|CellExecutionError/.test(t)).map(t => t.slice(0, 200));
+  return {maths: maths.length, untypeset, mathErrors, brokenImages, tracebacks, failedChecks, errorText,
+          checks: document.querySelectorAll('.claim-check').length,
+          ledgerRows: document.querySelectorAll('table.claims-ledger tbody tr').length};
+}"""
+
+
+@pytest.fixture(scope="module")
+def built_book():
+    jb = Path(sys.executable).parent / "jupyter-book"
+    res = subprocess.run([str(jb), "build", "-W", "-n", "--keep-going", "--path-output", str(ROOT), str(ROOT)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, "the book did not build:\n" + (res.stdout + res.stderr)[-6000:]
+    assert (HTML / "index.html").exists()
+    return HTML
+
+
+def pages():
+    return sorted(p for p in (HTML / "chapters").rglob("*.html"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is required in CI: apt-get install chromium")
+        pytest.skip("Chromium not installed (apt-get install chromium); rendered pages not checked")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+def test_every_page_renders_cleanly(built_book, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems, total_checks, ledger_rows, n = [], 0, None, 0
+    for page_path in pages():
+        n += 1
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        remote = []
+        page.on("request", lambda r: remote.append(r.url) if not r.url.startswith(("file:", "data:", "blob:")) else None)
+        page.goto(page_path.as_uri(), wait_until="load")
+        info = page.evaluate(PROBE)
+        rel = page_path.relative_to(HTML)
+        page.screenshot(path=str(SHOTS / (str(rel.with_suffix("")).replace("/", "__") + ".png")), full_page=True)
+        page.close()
+        for key in ("untypeset", "mathErrors", "brokenImages", "tracebacks", "failedChecks", "errorText"):
+            if info[key]:
+                problems.append(f"{rel}: {key}: {json.dumps(info[key][:3])}")
+        if remote:
+            problems.append(f"{rel}: requests the network: {remote[:3]}")
+        if "claims-ledger" in str(rel):
+            ledger_rows = info["ledgerRows"]
+        else:
+            total_checks += info["checks"]
+    assert n >= 4, f"expected the built chapters under {HTML / 'chapters'}, found {n} pages"
+    assert not problems, "\n".join(problems)
+    assert ledger_rows == total_checks, (
+        f"the claims ledger lists {ledger_rows} checks but the pages show {total_checks}")
+
+
+def test_maths_is_typeset_offline(built_book, browser):
+    page = browser.new_page()
+    page.goto((HTML / "chapters" / "foundations" / "conventions.html").as_uri())
+    info = page.evaluate(PROBE)
+    page.close()
+    assert info["maths"] > 10 and not info["untypeset"]
+    assert (HTML / "_static" / "mathjax" / "tex-chtml.js").exists(), "MathJax must be served from the book itself"

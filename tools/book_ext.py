@@ -1,0 +1,229 @@
+"""Sphinx extension of the book: execution-cache invalidation and the claims ledger.
+
+Cache invalidation
+    jupyter-cache keys a notebook on its code cells only, so a change to ``lib/`` or to the pins
+    would silently reuse stale outputs. At start-up we hash every file named by
+    ``book_lib_paths`` (default ``lib`` and ``requirements.txt``) together with the Python
+    version and the ``BOOK_SEED`` in force. When the hash differs from the one stored beside the cache, the cache is deleted, and
+    because the hash is also a Sphinx config value that rebuilds the environment, every chapter
+    is read (and so executed) again.
+
+Claims ledger
+    Every check in a chapter (``lib.checks``) displays an HTML record carrying its data as JSON in
+    a ``data-claim`` attribute. Those records are part of the notebook's outputs, so they are
+    equally present when the notebook was executed now or taken from the cache. We collect them
+    from each document's doctree and the ``claims-ledger`` directive renders all of them as one
+    table, linked to the chapters.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import Directive
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+_CLAIM = re.compile(r'data-claim="([^"]*)"')
+
+
+# ----------------------------------------------------------------------------- cache guard
+def source_hash(root: Path, paths) -> str:
+    """SHA-256 over the files under ``paths`` (relative to ``root``), names and contents."""
+    # the seed changes every stochastic output, so it is part of the key too
+    seed = os.environ.get("BOOK_SEED", "").strip()
+    h = hashlib.sha256(f"python {sys.version_info[:3]}; BOOK_SEED={seed}".encode())
+    for rel in sorted(paths):
+        p = root / rel
+        files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+        for f in files:
+            if "__pycache__" in f.parts or f.suffix in {".pyc", ".pyo"}:
+                continue
+            h.update(str(f.relative_to(root)).encode())
+            h.update(b"\0")
+            h.update(f.read_bytes() if f.exists() else b"<missing>")
+            h.update(b"\0")
+    return h.hexdigest()
+
+
+def guard_cache(cache: Path, digest: str) -> bool:
+    """Delete ``cache`` if it was made for another digest; record ``digest``. True if deleted."""
+    stamp = cache.parent / (cache.name + ".libhash")
+    old = stamp.read_text().strip() if stamp.exists() else None
+    cleared = False
+    if old != digest and cache.exists():
+        shutil.rmtree(cache)
+        cleared = True
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest + "\n")
+    return cleared
+
+
+def _on_config_inited(app, config):
+    root = Path(app.confdir)
+    digest = source_hash(root, config.book_lib_paths)
+    config.book_lib_hash = digest
+    cache_path = getattr(config, "nb_execution_cache_path", "") or ""
+    if cache_path:
+        cache = Path(cache_path)
+        if not cache.is_absolute():
+            cache = root / cache
+        if guard_cache(cache, digest):
+            logger.info("book_ext: lib/ or the pins changed since the last build; execution cache cleared")
+
+
+# ----------------------------------------------------------------------------- claims ledger
+class claims_ledger(nodes.General, nodes.Element):
+    """Placeholder replaced by the ledger table once all documents are read."""
+
+
+class ClaimsLedgerDirective(Directive):
+    has_content = False
+
+    def run(self):
+        env = self.state.document.settings.env
+        if not hasattr(env, "book_ledger_docs"):
+            env.book_ledger_docs = set()
+        env.book_ledger_docs.add(env.docname)
+        return [claims_ledger("")]
+
+
+def claims_in(doctree) -> list[dict]:
+    """The check records embedded in a document's raw HTML outputs, in order."""
+    found = []
+    for raw in doctree.findall(nodes.raw):
+        if "html" not in raw.get("format", ""):
+            continue
+        for m in _CLAIM.finditer(raw.astext()):
+            found.append(json.loads(html.unescape(m.group(1))))
+    return found
+
+
+def _on_doctree_read(app, doctree):
+    env = app.env
+    if not hasattr(env, "book_claims"):
+        env.book_claims = {}
+    claims = claims_in(doctree)
+    if claims:
+        env.book_claims[env.docname] = claims
+    else:
+        env.book_claims.pop(env.docname, None)
+
+
+def _on_purge(app, env, docname):
+    getattr(env, "book_claims", {}).pop(docname, None)
+    getattr(env, "book_ledger_docs", set()).discard(docname)
+
+
+def _on_merge(app, env, docnames, other):
+    env.book_claims = getattr(env, "book_claims", {})
+    env.book_claims.update({d: c for d, c in getattr(other, "book_claims", {}).items() if d in docnames})
+    env.book_ledger_docs = getattr(env, "book_ledger_docs", set()) | (getattr(other, "book_ledger_docs", set()) & set(docnames))
+
+
+def _on_get_outdated(app, env, added, changed, removed):
+    # the ledger depends on every chapter: always rebuild the pages that show it
+    return [d for d in getattr(env, "book_ledger_docs", set()) if d in env.found_docs]
+
+
+def _cell(text, *, literal=False):
+    entry = nodes.entry()
+    para = nodes.paragraph()
+    para += nodes.literal(text=text) if literal else nodes.Text(text)
+    entry += para
+    return entry
+
+
+def _ledger_table(app, fromdoc, claims_by_doc) -> list[nodes.Node]:
+    env = app.env
+    cols = ("claim", "chapter", "source", "statement", "measured", "predicted", "verdict")
+    widths = (10, 12, 14, 26, 16, 12, 6)
+    table = nodes.table(classes=["claims-ledger"])
+    group = nodes.tgroup(cols=len(cols))
+    table += group
+    for w in widths:
+        group += nodes.colspec(colwidth=w)
+    head = nodes.thead()
+    row = nodes.row()
+    for c in cols:
+        row += _cell(c)
+    head += row
+    group += head
+    body = nodes.tbody()
+    total = passed = 0
+    order = [d for d in env.found_docs if d in claims_by_doc]
+    order.sort(key=lambda d: _toc_position(env, d))
+    for doc in order:
+        title = env.titles[doc].astext() if doc in env.titles else doc
+        for c in claims_by_doc[doc]:
+            total += 1
+            passed += c.get("verdict") == "PASS"
+            row = nodes.row()
+            row += _cell(c.get("claim", "?"), literal=True)
+            entry = nodes.entry()
+            para = nodes.paragraph()
+            ref = nodes.reference("", title, internal=True)
+            try:
+                ref["refuri"] = app.builder.get_relative_uri(fromdoc, doc)
+            except Exception:  # builders without URIs
+                ref["refuri"] = doc
+            para += ref
+            entry += para
+            row += entry
+            for key in ("source", "statement", "measured", "predicted", "verdict"):
+                row += _cell(str(c.get(key, "")))
+            body += row
+    group += body
+    summary = nodes.paragraph(
+        text=f"{total} checks in {len(order)} chapters; {passed} passed at the last execution."
+    )
+    return [summary, table]
+
+
+def _toc_position(env, doc):
+    # reading order: the position of the document in the flattened toctree
+    try:
+        return env.book_reading_order.index(doc)
+    except (AttributeError, ValueError):
+        return 10**6
+
+
+def _on_env_updated(app, env):
+    order = []
+    def walk(doc):
+        if doc in order:
+            return
+        order.append(doc)
+        for child in env.toctree_includes.get(doc, []):
+            walk(child)
+    walk(app.config.root_doc)
+    env.book_reading_order = order
+
+
+def _on_doctree_resolved(app, doctree, docname):
+    claims = getattr(app.env, "book_claims", {})
+    for node in list(doctree.findall(claims_ledger)):
+        node.replace_self(_ledger_table(app, docname, claims))
+
+
+def setup(app):
+    app.add_config_value("book_lib_paths", ["lib", "requirements.txt"], "env")
+    app.add_config_value("book_lib_hash", "", "env")
+    app.connect("config-inited", _on_config_inited, priority=100)
+    app.add_node(claims_ledger)
+    app.add_directive("claims-ledger", ClaimsLedgerDirective)
+    app.connect("doctree-read", _on_doctree_read)
+    app.connect("env-purge-doc", _on_purge)
+    app.connect("env-merge-info", _on_merge)
+    app.connect("env-get-outdated", _on_get_outdated)
+    app.connect("env-updated", _on_env_updated)
+    app.connect("doctree-resolved", _on_doctree_resolved)
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
