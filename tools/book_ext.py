@@ -143,49 +143,49 @@ def _cell(text, *, literal=False):
 
 
 def _ledger_table(app, fromdoc, claims_by_doc) -> list[nodes.Node]:
+    """One table per chapter, in reading order, each headed by a link to the chapter."""
     env = app.env
-    cols = ("claim", "chapter", "source", "statement", "measured", "predicted", "verdict")
-    widths = (10, 12, 14, 26, 16, 12, 6)
-    table = nodes.table(classes=["claims-ledger"])
-    group = nodes.tgroup(cols=len(cols))
-    table += group
-    for w in widths:
-        group += nodes.colspec(colwidth=w)
-    head = nodes.thead()
-    row = nodes.row()
-    for c in cols:
-        row += _cell(c)
-    head += row
-    group += head
-    body = nodes.tbody()
-    total = passed = 0
+    cols = ("claim", "source", "statement", "measured", "predicted", "verdict")
+    widths = (14, 16, 30, 18, 14, 8)
     order = [d for d in env.found_docs if d in claims_by_doc]
     order.sort(key=lambda d: _toc_position(env, d))
+    total = sum(len(claims_by_doc[d]) for d in order)
+    passed = sum(c.get("verdict") == "PASS" for d in order for c in claims_by_doc[d])
+    out: list[nodes.Node] = [nodes.paragraph(
+        text=f"{total} checks in {len(order)} chapters; {passed} passed at the last execution.")]
     for doc in order:
         title = env.titles[doc].astext() if doc in env.titles else doc
+        head = nodes.paragraph(classes=["claims-ledger-chapter"])
+        ref = nodes.reference("", "", internal=True)
+        try:
+            ref["refuri"] = app.builder.get_relative_uri(fromdoc, doc)
+        except Exception:  # builders without URIs
+            ref["refuri"] = doc
+        ref += nodes.strong(text=title)
+        head += ref
+        head += nodes.Text(f"  ({len(claims_by_doc[doc])} checks)")
+        out.append(head)
+        table = nodes.table(classes=["claims-ledger"])
+        group = nodes.tgroup(cols=len(cols))
+        table += group
+        for w in widths:
+            group += nodes.colspec(colwidth=w)
+        thead = nodes.thead()
+        row = nodes.row()
+        for c in cols:
+            row += _cell(c)
+        thead += row
+        group += thead
+        body = nodes.tbody()
         for c in claims_by_doc[doc]:
-            total += 1
-            passed += c.get("verdict") == "PASS"
             row = nodes.row()
             row += _cell(c.get("claim", "?"), literal=True)
-            entry = nodes.entry()
-            para = nodes.paragraph()
-            ref = nodes.reference("", title, internal=True)
-            try:
-                ref["refuri"] = app.builder.get_relative_uri(fromdoc, doc)
-            except Exception:  # builders without URIs
-                ref["refuri"] = doc
-            para += ref
-            entry += para
-            row += entry
             for key in ("source", "statement", "measured", "predicted", "verdict"):
                 row += _cell(str(c.get(key, "")))
             body += row
-    group += body
-    summary = nodes.paragraph(
-        text=f"{total} checks in {len(order)} chapters; {passed} passed at the last execution."
-    )
-    return [summary, table]
+        group += body
+        out.append(table)
+    return out
 
 
 def _toc_position(env, doc):

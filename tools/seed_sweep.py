@@ -1,0 +1,120 @@
+"""Run chapters under many values of BOOK_SEED and count, per claim, how many seeds passed.
+
+    python tools/seed_sweep.py --seeds 20 [--jobs 2] [--out verification/seed-sweep.json] [chapter.md ...]
+
+Each (chapter, seed) pair is executed in a fresh kernel with errors allowed, so a failing check
+does not hide the checks after it. The verdict records that lib.checks leaves in the outputs are
+collected; a claim that a seed never reached (its cell was not run, or raised before the check)
+counts as a failure for that seed. Exit status 1 if any claim failed any seed.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import re
+import sys
+import time
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+_CLAIM = re.compile(r'data-claim="([^"]*)"')
+FIRST_SWEEP_SEED = 1000
+
+
+def toc_chapters() -> list[Path]:
+    """The notebooks of the book in reading order (from _toc.yml), those with code only."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [c["file"] for c in part.get("chapters", [])]
+    out = []
+    for f in files:
+        p = ROOT / f"{f}.md"
+        if p.exists() and "```{code-cell}" in p.read_text():
+            out.append(p)
+    return out
+
+
+def run_one(path: str, seed: int, timeout: int = 300) -> dict:
+    import jupytext
+    import nbclient
+
+    os.environ["BOOK_SEED"] = str(seed)
+    nb = jupytext.read(path)
+    t0 = time.perf_counter()
+    client = nbclient.NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
+                                     resources={"metadata": {"path": str(Path(path).parent)}})
+    client.execute()
+    errors, claims = [], []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                errors.append(f"{out.get('ename')}: {out.get('evalue', '')[:300]}")
+            text = out.get("data", {}).get("text/html", "") if "data" in out else ""
+            if isinstance(text, list):
+                text = "".join(text)
+            for m in _CLAIM.finditer(text):
+                claims.append(json.loads(html.unescape(m.group(1))))
+    return {"chapter": str(Path(path).relative_to(ROOT)), "seed": seed, "seconds": time.perf_counter() - t0,
+            "claims": [{k: c[k] for k in ("claim", "source", "verdict", "measured", "margin")} for c in claims],
+            "errors": errors}
+
+
+def summarise(runs: list[dict]) -> dict:
+    by_chapter = defaultdict(list)
+    for r in runs:
+        by_chapter[r["chapter"]].append(r)
+    table = []
+    for chapter, rs in by_chapter.items():
+        seeds = sorted(r["seed"] for r in rs)
+        ids = []
+        for r in rs:
+            for c in r["claims"]:
+                if c["claim"] not in ids:
+                    ids.append(c["claim"])
+        for cid in ids:
+            passed = sum(any(c["claim"] == cid and c["verdict"] == "PASS" for c in r["claims"]) for r in rs)
+            failed_seeds = [r["seed"] for r in rs if not any(c["claim"] == cid and c["verdict"] == "PASS" for c in r["claims"])]
+            table.append({"chapter": chapter, "claim": cid, "passed": passed, "seeds": len(seeds), "failed_seeds": failed_seeds})
+    return {"claims": table, "runs": len(runs), "errors": [(r["chapter"], r["seed"], e) for r in runs for e in r["errors"]]}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("chapters", nargs="*", help="chapter .md files (default: every notebook in _toc.yml)")
+    ap.add_argument("--seeds", type=int, default=20, help="number of seeds (default 20)")
+    ap.add_argument("--first-seed", type=int, default=FIRST_SWEEP_SEED)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--out", default=None, help="write the results as JSON here")
+    args = ap.parse_args(argv)
+    if args.seeds < 1 or args.jobs < 1:
+        ap.error("--seeds and --jobs must be at least 1")
+    chapters = [Path(c).resolve() for c in args.chapters] or toc_chapters()
+    jobs = [(str(c), s) for c in chapters for s in range(args.first_seed, args.first_seed + args.seeds)]
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        runs = list(pool.map(run_one, *zip(*jobs)))
+    summary = summarise(runs)
+    summary.update(seconds=round(time.perf_counter() - t0, 1), first_seed=args.first_seed, n_seeds=args.seeds)
+    width = max((len(c["claim"]) for c in summary["claims"]), default=5)
+    for c in summary["claims"]:
+        flag = "ok  " if c["passed"] == c["seeds"] else "FAIL"
+        extra = f"  failed seeds {c['failed_seeds']}" if c["failed_seeds"] else ""
+        print(f"{flag} {c['claim']:<{width}}  {c['passed']}/{c['seeds']}  {c['chapter']}{extra}")
+    bad = [c for c in summary["claims"] if c["passed"] < c["seeds"]]
+    print(f"{len(summary['claims']) - len(bad)} of {len(summary['claims'])} claims passed every one of "
+          f"{args.seeds} seeds ({summary['runs']} chapter runs, {summary['seconds']} s)")
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(summary, indent=1) + "\n")
+    return 1 if bad or not summary["claims"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
