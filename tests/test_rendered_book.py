@@ -36,6 +36,7 @@ PROBE = """async () => {
   const errorText = outputs.filter(t => /Traceback \\(most recent call last\\)|CellExecutionError/.test(t)).map(t => t.slice(0, 200));
   return {maths: maths.length, untypeset, mathErrors, brokenImages, tracebacks, failedChecks, errorText,
           checks: document.querySelectorAll('.claim-check').length,
+          claimIds: [...document.querySelectorAll('.claim-check')].map(e => JSON.parse(e.dataset.claim).claim),
           ledgerRows: document.querySelectorAll('table.claims-ledger tbody tr').length};
 }"""
 
@@ -70,7 +71,7 @@ def browser():
 
 def test_every_page_renders_cleanly(built_book, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    problems, total_checks, ledger_rows, n = [], 0, None, 0
+    problems, total_checks, ledger_rows, n, ids = [], 0, None, 0, {}
     for page_path in pages():
         n += 1
         page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -90,8 +91,12 @@ def test_every_page_renders_cleanly(built_book, browser):
             ledger_rows = info["ledgerRows"]
         else:
             total_checks += info["checks"]
+            for cid in info["claimIds"]:
+                ids.setdefault(cid, []).append(str(rel))
     assert n >= 4, f"expected the built chapters under {HTML / 'chapters'}, found {n} pages"
     assert not problems, "\n".join(problems)
+    dup = {c: where for c, where in ids.items() if len(where) > 1}
+    assert not dup, f"claim ids must be unique across the book (the ledger is keyed by them): {dup}"
     assert ledger_rows == total_checks, (
         f"the claims ledger lists {ledger_rows} checks but the pages show {total_checks}")
 
