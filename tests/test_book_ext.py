@@ -107,8 +107,8 @@ def test_cache_follows_the_library(tmp_path):
     (tmp_path / "tinylib" / "__init__.py").write_text("VALUE = 2\n")
     third = _build(tmp_path)
     assert third.returncode == 0, third.stdout[-3000:]
-    assert "execution cache cleared" in third.stdout + third.stderr
     assert "value is 2" in html.read_text(), "a change to the library did not re-execute the chapter"
+    assert "execution cache cleared" in third.stdout + third.stderr
 
 
 def test_a_failing_check_fails_the_build_and_names_the_chapter(tmp_path):
