@@ -1,0 +1,657 @@
+"""Approximation with shallow networks: the constructions of Telgarsky's notes, Ch. 1-2, and the
+arithmetic and estimators behind the overparameterisation blog post.
+
+Conventions (see the foundations chapter): a network's *depth* counts affine maps (the notes'
+"layers", Def. 1.3), *nodes* are hidden units, the threshold unit is ``step`` = 1[z >= 0], and every
+construction here has a linear (``identity``) output map. Inputs are rows: an ``(n, d)`` array.
+
+Sources
+-------
+* Telgarsky, *Deep learning theory* (draft 2023), Def. 1.3, eq. (1.4), Prop. 2.1, Remark 2.2,
+  Thm 2.3 and its proof.
+* Blog post on overparameterisation (after Poggio): the ResNet-152 / ImageNet arithmetic and the
+  intrinsic-dimension argument of its Sec. 1.
+* Additions that are in neither source are marked [GK] in the docstrings: the ReLU
+  piecewise-linear interpolant, the two-NN estimator (Facco et al., 2017), the explicit bump
+  width ``gamma_for_tau`` and the ResNet parameter formula.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .nets import Net
+from .validate import as_array, as_choice, as_float, as_int
+
+__all__ = [
+    "robust_ceil",
+    "resnet_param_count",
+    "resnet_torch",
+    "two_nn_log_ratios",
+    "two_nn_dimension",
+    "knn_regress",
+    "relu_features",
+    "least_squares_fit",
+    "threshold_staircase",
+    "prune_zero_units",
+    "relu_abs",
+    "chebyshev_sup_error",
+    "minimax_poly_error_grid",
+    "pl_interpolant_net",
+    "cube_side_count",
+    "cube_corners",
+    "gamma_for_tau",
+    "trapezoid_net",
+    "box_bump_net",
+    "piecewise_constant_h",
+    "lipschitz_cube_net",
+    "cube_net_node_count",
+    "box_bump_l1",
+    "eval_in_chunks",
+    "exp_net_eval",
+    "exp_net_product",
+    "fit_exp_net",
+    "exp_relu_plan",
+    "exp_to_relu_net",
+    "numerical_rank",
+]
+
+MAX_NODES = 200_000  # largest number of hidden units a construction may have
+MAX_DENSE = 30_000_000  # largest dense weight matrix (floats, 240 MB) a construction may store
+
+
+def robust_ceil(x: float, rtol: float = 1e-9) -> int:
+    """``ceil(x)``, but a value within ``rtol`` (relative) of an integer is snapped to it first.
+
+    ``2.1 / 0.3`` is ``7.000000000000001`` in floating point; the intended ``ceil`` is 7, not 8.
+    """
+    x = as_float("x", x)
+    rtol = as_float("rtol", rtol, min=0.0)
+    r = round(x)
+    if abs(x - r) <= rtol * max(1.0, abs(x)):
+        return int(r)
+    return int(math.ceil(x))
+
+
+def _target_values(g: Callable, X: np.ndarray, name: str = "g") -> np.ndarray:
+    """Evaluate a target ``g`` on rows ``X`` (n, d) and insist on shape (n,) and finite values."""
+    if not callable(g):
+        raise ValueError(f"{name} must be callable; got {g!r}")
+    y = np.asarray(g(X), dtype=np.float64)
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"{name} must map an (n, d) array to shape (n,); got shape {y.shape} for n={X.shape[0]}")
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"{name} must return finite values")
+    return y
+
+
+# ---------------------------------------------------------------------------------------------
+# The puzzle: scale arithmetic, intrinsic dimension, risk decomposition
+# ---------------------------------------------------------------------------------------------
+def resnet_param_count(blocks: Sequence[int], *, bottleneck: bool = True, num_classes: int = 1000,
+                       in_channels: int = 3) -> int:
+    """[GK] Learnable parameters of a torchvision-style ResNet, in closed form.
+
+    Stem: 7x7 conv (no bias) to 64 channels + batch norm. Four stages of ``blocks[s]`` residual
+    blocks with base widths 64, 128, 256, 512; a bottleneck block has 1x1, 3x3, 1x1 convolutions
+    (expansion 4), a basic block two 3x3 convolutions (expansion 1); the first block of a stage has
+    a 1x1 projection shortcut when its input and output channels differ. Every batch norm counts
+    its scale and shift (2 per channel); convolutions have no bias. Head: fully connected layer
+    ``(expansion * 512) x num_classes`` plus bias.
+
+    Parameters
+    ----------
+    blocks : four positive ints, e.g. ``(3, 8, 36, 3)`` for ResNet-152 (the blog's network).
+    """
+    if isinstance(blocks, (str, bytes)) or not hasattr(blocks, "__len__") or len(blocks) != 4:
+        raise ValueError(f"blocks must list 4 stage lengths; got {blocks!r}")
+    blocks = [as_int(f"blocks[{i}]", b, min=1) for i, b in enumerate(blocks)]
+    num_classes = as_int("num_classes", num_classes, min=1)
+    in_channels = as_int("in_channels", in_channels, min=1)
+    exp = 4 if bottleneck else 1
+    total = in_channels * 64 * 49 + 2 * 64
+    c_in = 64
+    for stage, n in enumerate(blocks):
+        p = 64 * 2**stage
+        for i in range(n):
+            if bottleneck:
+                total += c_in * p + 2 * p + 9 * p * p + 2 * p + p * exp * p + 2 * exp * p
+            else:
+                total += 9 * c_in * p + 2 * p + 9 * p * p + 2 * p
+            if i == 0 and (c_in != exp * p or stage > 0):
+                total += c_in * exp * p + 2 * exp * p
+            c_in = exp * p
+    return int(total + c_in * num_classes + num_classes)
+
+
+def resnet_torch(blocks: Sequence[int], *, bottleneck: bool = True, num_classes: int = 1000, device="meta"):
+    """A ResNet as a ``torch.nn.Module`` built from ``torch.nn`` layers (on the ``meta`` device by
+    default, so no memory is allocated). Same architecture as :func:`resnet_param_count`; used to
+    count parameters independently and to check the wiring by a forward pass of shapes.
+    """
+    import torch
+    from torch import nn
+
+    if isinstance(blocks, (str, bytes)) or not hasattr(blocks, "__len__") or len(blocks) != 4:
+        raise ValueError(f"blocks must list 4 stage lengths; got {blocks!r}")
+    blocks = [as_int(f"blocks[{i}]", b, min=1) for i, b in enumerate(blocks)]
+    num_classes = as_int("num_classes", num_classes, min=1)
+    exp = 4 if bottleneck else 1
+
+    class Block(nn.Module):
+        def __init__(self, c_in, p, stride):
+            super().__init__()
+            if bottleneck:
+                self.body = nn.Sequential(
+                    nn.Conv2d(c_in, p, 1, bias=False), nn.BatchNorm2d(p), nn.ReLU(),
+                    nn.Conv2d(p, p, 3, stride, 1, bias=False), nn.BatchNorm2d(p), nn.ReLU(),
+                    nn.Conv2d(p, exp * p, 1, bias=False), nn.BatchNorm2d(exp * p))
+            else:
+                self.body = nn.Sequential(
+                    nn.Conv2d(c_in, p, 3, stride, 1, bias=False), nn.BatchNorm2d(p), nn.ReLU(),
+                    nn.Conv2d(p, p, 3, 1, 1, bias=False), nn.BatchNorm2d(p))
+            self.short = (nn.Sequential(nn.Conv2d(c_in, exp * p, 1, stride, bias=False), nn.BatchNorm2d(exp * p))
+                          if (stride != 1 or c_in != exp * p) else nn.Identity())
+
+        def forward(self, x):
+            return torch.relu(self.body(x) + self.short(x))
+
+    with torch.device(device):
+        layers = [nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1)]
+        c_in = 64
+        for stage, n in enumerate(blocks):
+            p = 64 * 2**stage
+            for i in range(n):
+                layers.append(Block(c_in, p, 2 if (i == 0 and stage > 0) else 1))
+                c_in = exp * p
+        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c_in, num_classes)]
+        return nn.Sequential(*layers)
+
+
+def two_nn_log_ratios(X, *, boxsize: float | None = None) -> np.ndarray:
+    """[GK, Facco et al. 2017] ``log(r2_i / r1_i)`` for every row of ``X`` (n, D).
+
+    ``r1_i, r2_i`` are the distances from point i to its nearest and second-nearest other point.
+    If the points are locally uniform on an m-dimensional set, ``m * log(r2/r1)`` is standard
+    exponential. ``boxsize`` makes distances periodic on the torus ``[0, boxsize)^D``.
+
+    Returns
+    -------
+    array of shape (n,)
+    """
+    from scipy.spatial import cKDTree
+
+    X = as_array("X", X, ndim=2)
+    if X.shape[0] < 3:
+        raise ValueError(f"X must have at least 3 rows; got {X.shape[0]}")
+    if boxsize is not None:
+        boxsize = as_float("boxsize", boxsize, min=0.0, strict_min=True)
+        if X.min() < 0 or X.max() >= boxsize:
+            raise ValueError("X must lie in [0, boxsize) when boxsize is given")
+    dist, _ = cKDTree(X, boxsize=boxsize).query(X, k=3)
+    if np.any(dist[:, 1] <= 0):
+        raise ValueError("X must not contain repeated rows (a zero nearest-neighbour distance)")
+    return np.log(dist[:, 2] / dist[:, 1])
+
+
+def two_nn_dimension(X, *, boxsize: float | None = None) -> float:
+    """[GK] The two-NN maximum-likelihood estimate ``n / sum_i log(r2_i / r1_i)`` of intrinsic dimension."""
+    L = two_nn_log_ratios(X, boxsize=boxsize)
+    return float(L.size / L.sum())
+
+
+def knn_regress(X_train, y_train, X_test, k: int) -> np.ndarray:
+    """k-nearest-neighbour regression: the mean label of the ``k`` nearest training rows.
+
+    Shapes: ``X_train`` (n, D), ``y_train`` (n,), ``X_test`` (t, D); returns (t,).
+    """
+    from scipy.spatial import cKDTree
+
+    X_train = as_array("X_train", X_train, ndim=2)
+    y_train = as_array("y_train", y_train, shape=(X_train.shape[0],))
+    X_test = as_array("X_test", X_test, shape=(None, X_train.shape[1]))
+    k = as_int("k", k, min=1, max=X_train.shape[0])
+    _, idx = cKDTree(X_train).query(X_test, k=k)
+    idx = idx.reshape(X_test.shape[0], k)
+    return y_train[idx].mean(axis=1)
+
+
+def relu_features(X, W, b) -> np.ndarray:
+    """Random-feature matrix ``relu(X W^T + b)``: ``X`` (n, d), ``W`` (m, d), ``b`` (m,); returns (n, m)."""
+    X = as_array("X", X, ndim=2)
+    W = as_array("W", W, shape=(None, X.shape[1]))
+    b = as_array("b", b, shape=(W.shape[0],))
+    return np.maximum(X @ W.T + b, 0.0)
+
+
+def least_squares_fit(Phi, y) -> np.ndarray:
+    """Minimum-norm least-squares coefficients ``c`` minimising ``|Phi c - y|``: ``Phi`` (n, m), ``y`` (n,)."""
+    Phi = as_array("Phi", Phi, ndim=2)
+    y = as_array("y", y, shape=(Phi.shape[0],))
+    return np.linalg.lstsq(Phi, y, rcond=None)[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Univariate folklore: Prop. 2.1, Remark 2.2, piecewise-linear interpolation
+# ---------------------------------------------------------------------------------------------
+def threshold_staircase(g: Callable, rho: float, eps: float, *, strict: bool = False) -> Net:
+    """Prop. 2.1 (Telgarsky 2023): a 2-layer threshold network with ``m = ceil(rho/eps)`` nodes.
+
+    ``b_i = (i-1) eps / rho`` for ``i = 1..m``, ``a_1 = g(b_1)``, ``a_i = g(b_i) - g(b_{i-1})`` and
+    ``f(x) = sum_i a_i 1[x >= b_i]`` (the notes' ``1[x_i >= b_i]`` read as ``1[x >= b_i]``).
+    If ``g`` is rho-Lipschitz then ``sup_{[0,1]} |f - g| <= eps``.
+
+    Parameters
+    ----------
+    g : callable mapping an (n, 1) array to (n,).
+    rho : Lipschitz constant, >= 0 (rho = 0 gives one node, the constant g(0)).
+    eps : target sup error, > 0.
+    strict : use ``step_strict`` = 1[z > 0] instead (the hypothesis-breaking variant).
+
+    Returns
+    -------
+    Net with widths (1, m, 1), activations (``step``, ``identity``), no output bias.
+    """
+    rho = as_float("rho", rho, min=0.0)
+    eps = as_float("eps", eps, min=0.0, strict_min=True)
+    m = max(1, robust_ceil(rho / eps))
+    if m > MAX_NODES:
+        raise ValueError(f"threshold_staircase would need m = {m} nodes, above the budget {MAX_NODES}")
+    b = np.arange(m) * (eps / rho if rho > 0 else 0.0)
+    gb = _target_values(g, b[:, None])
+    a = np.diff(gb, prepend=0.0)
+    return Net([np.ones((m, 1)), a[None, :]], [-b, np.zeros(1)],
+               ["step_strict" if strict else "step", "identity"])
+
+
+def prune_zero_units(net: Net, tol: float = 0.0) -> Net:
+    """Drop hidden units of a 2-layer net whose outgoing weight has ``|a_i| <= tol`` (Remark 2.2's flat regions).
+
+    The function is unchanged when ``tol = 0``. At least one unit is kept.
+    """
+    if not isinstance(net, Net) or net.depth != 2 or net.d_out != 1:
+        raise ValueError("net must be a 2-layer Net with one output")
+    tol = as_float("tol", tol, min=0.0)
+    keep = np.abs(net.weights[1][0]) > tol
+    if not keep.any():
+        keep[0] = True
+    return Net([net.weights[0][keep], net.weights[1][:, keep]], [net.biases[0][keep], net.biases[1]],
+               list(net.activations))
+
+
+def relu_abs() -> Net:
+    """Remark 2.2: ``|x| = relu(x) + relu(-x)``, two ReLU nodes, exact."""
+    return Net([np.array([[1.0], [-1.0]]), np.array([[1.0, 1.0]])], [np.zeros(2), np.zeros(1)], "relu")
+
+
+def chebyshev_sup_error(f: Callable, degree: int, X) -> float:
+    """Sup error on the points ``X`` (n,) in [-1, 1] of the degree-``degree`` Chebyshev interpolant of ``f``.
+
+    ``f`` maps a 1-D array to the same shape. The interpolant uses the ``degree + 1`` Chebyshev
+    points of the first kind (``numpy.polynomial.chebyshev.chebinterpolate``).
+    """
+    from numpy.polynomial import chebyshev as C
+
+    degree = as_int("degree", degree, min=0)
+    X = as_array("X", X, ndim=1)
+    if X.min() < -1 or X.max() > 1:
+        raise ValueError("X must lie in [-1, 1]")
+    if not callable(f):
+        raise ValueError("f must be callable")
+    coef = C.chebinterpolate(f, degree)
+    return float(np.max(np.abs(C.chebval(X, coef) - f(X))))
+
+
+def minimax_poly_error_grid(f: Callable, degree: int, X) -> float:
+    """Smallest possible max error over the points ``X`` of a polynomial of degree ``<= degree``.
+
+    Solves the linear program ``min t`` subject to ``|sum_j c_j T_j(x_i) - f(x_i)| <= t`` (Chebyshev
+    basis, HiGHS). Because a maximum over the finite set ``X`` never exceeds the supremum over an
+    interval containing it, the value is a **lower bound** on the best uniform error ``E_n(f)`` on
+    that interval. ``X`` (n,) in [-1, 1]; ``f`` maps 1-D arrays to the same shape.
+    """
+    from numpy.polynomial import chebyshev as C
+    from scipy.optimize import linprog
+
+    degree = as_int("degree", degree, min=0)
+    X = as_array("X", X, ndim=1)
+    if X.min() < -1 or X.max() > 1:
+        raise ValueError("X must lie in [-1, 1]")
+    if X.size < degree + 2:
+        raise ValueError(f"X must hold at least degree + 2 = {degree + 2} points; got {X.size}")
+    if not callable(f):
+        raise ValueError("f must be callable")
+    y = np.asarray(f(X), dtype=np.float64)
+    T = C.chebvander(X, degree)
+    one = np.ones((X.size, 1))
+    A_ub = np.vstack([np.hstack([T, -one]), np.hstack([-T, -one])])
+    cost = np.zeros(degree + 2)
+    cost[-1] = 1.0
+    res = linprog(cost, A_ub=A_ub, b_ub=np.concatenate([y, -y]),
+                  bounds=[(None, None)] * (degree + 1) + [(0, None)], method="highs")
+    if res.status != 0:  # pragma: no cover - the LP is always feasible and bounded
+        raise RuntimeError(f"linear program failed: {res.message}")
+    return float(res.fun)
+
+
+def pl_interpolant_net(g: Callable, knots) -> Net:
+    """[GK] A 2-layer ReLU net equal to the piecewise-linear interpolant of ``g`` on ``knots``.
+
+    With knots ``t_0 < ... < t_n`` and slopes ``s_j`` on ``[t_j, t_{j+1}]``:
+    ``f(x) = g(t_0) + s_0 (relu(x - t_0) - relu(t_0 - x)) + sum_{j=1}^{n-1} (s_j - s_{j-1}) relu(x - t_j)``,
+    which extrapolates linearly with slope ``s_0`` left of ``t_0`` and ``s_{n-1}`` right of ``t_n``.
+
+    Parameters
+    ----------
+    g : callable mapping an (n, 1) array to (n,).
+    knots : strictly increasing 1-D array of at least 2 knots.
+
+    Returns
+    -------
+    Net with widths (1, n + 1, 1) (relu hidden layer, identity output with bias g(t_0)).
+    """
+    t = as_array("knots", knots, ndim=1)
+    if t.size < 2:
+        raise ValueError(f"knots must hold at least 2 points; got {t.size}")
+    if np.any(np.diff(t) <= 0):
+        raise ValueError("knots must be strictly increasing (sorted, no repeats)")
+    if t.size > MAX_NODES:
+        raise ValueError(f"pl_interpolant_net would need {t.size} nodes, above the budget {MAX_NODES}")
+    y = _target_values(g, t[:, None])
+    s = np.diff(y) / np.diff(t)
+    W1 = np.concatenate([[1.0, -1.0], np.ones(t.size - 2)])[:, None]
+    b1 = np.concatenate([[-t[0], t[0]], -t[1:-1]])
+    a = np.concatenate([[s[0], -s[0]], np.diff(s)])
+    return Net([W1, a[None, :]], [b1, np.array([y[0]])], "relu")
+
+
+# ---------------------------------------------------------------------------------------------
+# Theorem 2.3: the three-layer cube network
+# ---------------------------------------------------------------------------------------------
+def cube_side_count(rho: float, eps: float, d: int, k_rule: str = "corrected") -> int:
+    """Cubes per side ``k`` in the proof of Thm 2.3.
+
+    ``'corrected'``: ``k = ceil(rho sqrt(d) / eps)``, so a cube of side 1/k has Euclidean diameter
+    ``sqrt(d)/k <= eps/rho``. ``'document'``: the notes' ``k = ceil(rho / (eps sqrt(d)))``, which only
+    gives ``rho sqrt(d)/k <= d eps``. At least 1.
+    """
+    rho = as_float("rho", rho, min=0.0)
+    eps = as_float("eps", eps, min=0.0, strict_min=True)
+    d = as_int("d", d, min=1)
+    as_choice("k_rule", k_rule, ("corrected", "document"))
+    x = rho * math.sqrt(d) / eps if k_rule == "corrected" else rho / (eps * math.sqrt(d))
+    return max(1, robust_ceil(x))
+
+
+def cube_net_node_count(k: int, d: int) -> int:
+    """Nodes of the unshared Thm 2.3 network: ``4d`` first-layer and 1 second-layer ReLU per cube, ``(4d+1) k^d``."""
+    k = as_int("k", k, min=1)
+    d = as_int("d", d, min=1)
+    return (4 * d + 1) * k**d
+
+
+def gamma_for_tau(k: int, d: int, tau: float) -> float:
+    """[GK] The bump margin ``gamma`` with ``(1/k + 2 gamma)^d - k^{-d} = tau`` exactly.
+
+    ``gamma = expm1(log1p(tau k^d) / d) / (2k)``, computed without the cancellation of
+    ``(k^{-d} + tau)^{1/d} - 1/k``.
+    """
+    k = as_int("k", k, min=1)
+    d = as_int("d", d, min=1)
+    tau = as_float("tau", tau, min=0.0, strict_min=True)
+    return float(math.expm1(math.log1p(tau * float(k) ** d) / d) / (2 * k))
+
+
+def trapezoid_net(u: float, v: float, gamma: float) -> Net:
+    """The proof's ``f_{gamma,i}``: 4 ReLUs, equal to 1 on [u, v], 0 off [u - gamma, v + gamma], linear between.
+
+    ``relu((z-u+gamma)/gamma) - relu((z-u)/gamma) - relu((z-v)/gamma) + relu((z-v-gamma)/gamma)``.
+    """
+    u = as_float("u", u)
+    v = as_float("v", v)
+    gamma = as_float("gamma", gamma, min=0.0, strict_min=True)
+    if not u < v:
+        raise ValueError(f"u must be smaller than v; got u={u}, v={v}")
+    W1 = np.full((4, 1), 1.0 / gamma)
+    b1 = -np.array([u - gamma, u, v, v + gamma]) / gamma
+    return Net([W1, np.array([[1.0, -1.0, -1.0, 1.0]])], [b1, np.zeros(1)], "relu")
+
+
+def _bump_layers(U: np.ndarray, V: np.ndarray, gamma: float):
+    """First two affine maps of the cube network for lower corners ``U`` and upper corners ``V`` (m, d)."""
+    m, d = U.shape
+    offs = np.stack([U - gamma, U, V, V + gamma], axis=-1)  # (m, d, 4)
+    rows = np.repeat(np.arange(m * d), 4)
+    W1 = np.zeros((m * d * 4, d))
+    W1[np.arange(m * d * 4), np.tile(np.repeat(np.arange(d), 4), m)] = 1.0 / gamma
+    b1 = -offs.reshape(-1) / gamma
+    sign = np.tile([1.0, -1.0, -1.0, 1.0], m * d)
+    W2 = np.zeros((m, m * d * 4))
+    W2[rows // d, np.arange(m * d * 4)] = sign
+    b2 = np.full(m, -(d - 1.0))
+    return W1, b1, W2, b2
+
+
+def box_bump_net(u, v, gamma: float) -> Net:
+    """The proof's ``f_gamma(x) = relu(sum_i f_{gamma,i}(x_i) - (d - 1))``: 3 affine maps, ``4d + 1`` ReLUs.
+
+    Equals 1 on the closed box ``[u, v]``, 0 outside ``prod_i [u_i - gamma, v_i + gamma]``, in [0, 1] between.
+    ``u, v`` have shape (d,) with ``u < v``.
+    """
+    u = as_array("u", u, ndim=1)
+    v = as_array("v", v, shape=u.shape)
+    gamma = as_float("gamma", gamma, min=0.0, strict_min=True)
+    if np.any(u >= v):
+        raise ValueError("u must be smaller than v in every coordinate")
+    W1, b1, W2, b2 = _bump_layers(u[None], v[None], gamma)
+    return Net([W1, W2, np.ones((1, 1))], [b1, b2, np.zeros(1)], "relu")
+
+
+def cube_corners(k: int, d: int) -> np.ndarray:
+    """Lower corners ``u_j``, shape (k^d, d), of the cubes of side 1/k in [0,1]^d (lexicographic, last coordinate fastest)."""
+    k = as_int("k", k, min=1)
+    d = as_int("d", d, min=1)
+    if k**d > 10**7:
+        raise ValueError(f"cube_corners would list k^d = {k**d} corners, above 10^7")
+    grids = np.meshgrid(*([np.arange(k) / k] * d), indexing="ij")
+    return np.stack([gr.reshape(-1) for gr in grids], axis=1)
+
+
+def piecewise_constant_h(g: Callable, k: int, d: int) -> Callable[[np.ndarray], np.ndarray]:
+    """The proof's ``h(x) = g(u_s)`` for ``x`` in the half-open cube ``R_s`` of side ``1/k``.
+
+    The floor index is clipped to ``k - 1`` so that points with ``x_i = 1`` belong to the last cube.
+    Returns a function mapping (n, d) arrays in [0,1]^d to (n,).
+    """
+    k = as_int("k", k, min=1)
+    d = as_int("d", d, min=1)
+    if k**d > 10**7:
+        raise ValueError(f"piecewise_constant_h would tabulate k^d = {k**d} values, above 10^7")
+    U = cube_corners(k, d)
+    a = _target_values(g, U)
+
+    def h(X):
+        X = as_array("X", X, shape=(None, d))
+        idx = np.clip(np.floor(X * k).astype(np.int64), 0, k - 1)
+        flat = np.ravel_multi_index(tuple(idx.T), (k,) * d)
+        return a[flat]
+
+    return h
+
+
+def lipschitz_cube_net(g: Callable, rho: float, eps: float, d: int, *, k_rule: str = "corrected",
+                       gamma: float | None = None, max_nodes: int = MAX_NODES) -> Net:
+    """Thm 2.3 (Telgarsky 2023) as a network: 3 affine maps, ``(4d + 1) k^d`` ReLU nodes.
+
+    Cubes ``R_j = [u_j, u_j + 1/k)`` with ``k`` from :func:`cube_side_count` (``k_rule``), heights
+    ``a_j = g(u_j)``, and ``f = sum_j a_j f_{gamma,j}`` with the box bumps of :func:`box_bump_net`.
+    By default ``gamma = gamma_for_tau(k, d, tau)`` with ``tau = eps / sum_j |a_j|``, so each bump
+    has ``int |f_j - 1_{R_j}| <= tau`` and, for a rho-Lipschitz ``g`` (Euclidean norm) and the
+    corrected ``k``, ``int_{[0,1]^d} |f - g| <= 2 eps``. If all ``a_j = 0`` the output weights are 0.
+
+    Parameters
+    ----------
+    g : callable mapping (n, d) arrays to (n,).
+    rho : Lipschitz constant, >= 0.  eps : > 0.  d : input dimension, >= 1.
+    gamma : override the bump margin (> 0).
+    max_nodes : refuse (ValueError giving the size) when ``(4d+1) k^d`` exceeds this; the construction
+        also refuses when its dense second layer (``4d k^(2d)`` floats) exceeds ``MAX_DENSE``.
+    """
+    k = cube_side_count(rho, eps, d, k_rule)
+    eps = float(eps)
+    max_nodes = as_int("max_nodes", max_nodes, min=1)
+    nodes = cube_net_node_count(k, d)
+    if nodes > max_nodes:
+        raise ValueError(f"lipschitz_cube_net would need (4d+1)k^d = {nodes} nodes (k={k}, d={d}), "
+                         f"above max_nodes={max_nodes}")
+    dense = 4 * d * k ** (2 * d)
+    if dense > MAX_DENSE:
+        raise ValueError(f"lipschitz_cube_net would store a dense second layer of 4d k^(2d) = {dense} floats "
+                         f"(k={k}, d={d}), above the memory budget of {MAX_DENSE}")
+    U = cube_corners(k, d)
+    a = _target_values(g, U)
+    if gamma is None:
+        total = float(np.abs(a).sum())
+        gamma = gamma_for_tau(k, d, eps / total) if total > 0 else 1.0 / (2 * k)
+    gamma = as_float("gamma", gamma, min=0.0, strict_min=True)
+    W1, b1, W2, b2 = _bump_layers(U, U + 1.0 / k, gamma)
+    return Net([W1, W2, a[None, :]], [b1, b2, np.zeros(1)], "relu")
+
+
+def box_bump_l1(u, v, gamma: float, n_per_axis: int = 200) -> float:
+    """``int_{R^d} |f_gamma - 1_{[u, v]}|`` by a midpoint rule aligned with the bump's breakpoints.
+
+    Each axis is cut at ``u_i - gamma, u_i, v_i, v_i + gamma`` and each of the 3 pieces gets
+    ``n_per_axis`` midpoints, so no quadrature cell straddles a kink of the ramps. Outside the
+    enlarged box the integrand is 0. Cost ``(3 n_per_axis)^d`` evaluations; ``d <= 3``.
+    The exact values [GK] are ``gamma`` for d = 1 and ``2 gamma / k + 2 gamma^2 / 3`` for d = 2
+    when ``v - u = 1/k`` in every coordinate.
+    """
+    u = as_array("u", u, ndim=1)
+    v = as_array("v", v, shape=u.shape)
+    gamma = as_float("gamma", gamma, min=0.0, strict_min=True)
+    n = as_int("n_per_axis", n_per_axis, min=1)
+    d = u.size
+    if d > 3 or (3 * n) ** d > 4 * 10**6:
+        raise ValueError(f"box_bump_l1 would evaluate (3 n_per_axis)^d = {(3 * n) ** d} points (d={d}); "
+                         "the limit is 4e6 and d <= 3")
+    net = box_bump_net(u, v, gamma)
+    axes, weights = [], []
+    for i in range(d):
+        cuts = np.array([u[i] - gamma, u[i], v[i], v[i] + gamma])
+        width = np.diff(cuts)
+        mids = cuts[:-1, None] + (np.arange(n)[None, :] + 0.5) / n * width[:, None]
+        axes.append(mids.reshape(-1))
+        weights.append(np.repeat(width / n, n))
+    grids = np.meshgrid(*axes, indexing="ij")
+    X = np.stack([gr.reshape(-1) for gr in grids], axis=1)
+    W = np.ones(1)
+    for w in weights:
+        W = np.multiply.outer(W, w)
+    inside = np.all((X >= u) & (X < v), axis=1).astype(float)
+    return float(np.sum(W.reshape(-1) * np.abs(net(X)[:, 0] - inside)))
+
+
+def eval_in_chunks(net: Net, X, chunk: int = 4096) -> np.ndarray:
+    """``net(X)[:, 0]`` for a one-output net, evaluated ``chunk`` rows at a time to bound memory.
+
+    The wide first layer of :func:`lipschitz_cube_net` makes ``net(X)`` allocate ``n x 4d k^d``
+    floats at once; chunking keeps that below ``chunk x 4d k^d``. Returns shape (n,).
+    """
+    if not isinstance(net, Net) or net.d_out != 1:
+        raise ValueError("net must be a Net with one output")
+    X = as_array("X", X, shape=(None, net.d_in))
+    chunk = as_int("chunk", chunk, min=1)
+    return np.concatenate([net(X[i:i + chunk])[:, 0] for i in range(0, X.shape[0], chunk)]) if X.shape[0] else np.zeros(0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Universality: Lemma 2.7 and Theorem 2.5
+# ---------------------------------------------------------------------------------------------
+def exp_net_eval(a, V, X) -> np.ndarray:
+    """Lemma 2.7's unbiased exponential network ``x -> a^T exp(V x)``.
+
+    ``a`` (m,), ``V`` (m, d), ``X`` (n, d); returns (n,). (The core ``Net`` has no ``exp``
+    activation, so this class is kept as coefficients and exponents.)
+    """
+    a = as_array("a", a, ndim=1)
+    V = as_array("V", V, shape=(a.size, None))
+    X = as_array("X", X, shape=(None, V.shape[1]))
+    return np.exp(X @ V.T) @ a
+
+
+def exp_net_product(a, V, u, W) -> tuple[np.ndarray, np.ndarray]:
+    """Lemma 2.7, condition 4: ``(a^T exp(Vx)) (u^T exp(Wx)) = sum_{j,i} a_j u_i exp((v_j + w_i)^T x)``.
+
+    ``a`` (m,), ``V`` (m, d), ``u`` (n,), ``W`` (n, d). Returns the product's coefficients (m n,)
+    and exponents (m n, d), ``j`` major.
+    """
+    a = as_array("a", a, ndim=1)
+    V = as_array("V", V, shape=(a.size, None))
+    u = as_array("u", u, ndim=1)
+    W = as_array("W", W, shape=(u.size, V.shape[1]))
+    return np.outer(a, u).reshape(-1), (V[:, None, :] + W[None, :, :]).reshape(-1, V.shape[1])
+
+
+def fit_exp_net(y, X, V) -> np.ndarray:
+    """Least-squares coefficients ``a`` of ``a^T exp(V x)`` for values ``y`` (n,) at rows ``X`` (n, d).
+
+    Columns are scaled to unit norm before solving (the matrix is badly conditioned) and the
+    scaling is undone. An illustration of Lemma 2.7, whose proof is not constructive.
+    """
+    X = as_array("X", X, ndim=2)
+    y = as_array("y", y, shape=(X.shape[0],))
+    V = as_array("V", V, shape=(None, X.shape[1]))
+    Phi = np.exp(X @ V.T)
+    s = np.linalg.norm(Phi, axis=0)
+    return np.linalg.lstsq(Phi / s, y, rcond=None)[0] / s
+
+
+def exp_relu_plan(a, V, eps: float) -> tuple[float, float, int]:
+    """Sizes of Thm 2.5 step 2 for the ReLU: ``(R, tol, N)``.
+
+    ``R = max_j ||v_j||_1`` bounds ``|v_j^T x|`` on [0,1]^d; ``tol = eps / (1 + 2 sum_j |a_j|)`` is
+    the accuracy the univariate approximation of exp must reach on [-R, R]; ``N`` is the number of
+    equispaced intervals for which the piecewise-linear interpolant's error ``h^2 e^R / 8 <= tol``
+    [GK: the notes leave this step as a todo].
+    """
+    a = as_array("a", a, ndim=1)
+    V = as_array("V", V, shape=(a.size, None))
+    eps = as_float("eps", eps, min=0.0, strict_min=True)
+    R = max(float(np.abs(V).sum(axis=1).max()), 1e-12)
+    tol = eps / (1.0 + 2.0 * float(np.abs(a).sum()))
+    N = max(1, math.ceil(2 * R / math.sqrt(8 * tol * math.exp(-R))))
+    return R, tol, N
+
+
+def exp_to_relu_net(a, V, eps: float, max_nodes: int = MAX_NODES) -> Net:
+    """Thm 2.5 step 2 for the ReLU: a 2-layer biased ReLU net ``f(x) = sum_j a_j p(v_j^T x)``.
+
+    ``p`` is the piecewise-linear interpolant of ``exp`` on ``N + 1`` equispaced knots of [-R, R]
+    (:func:`exp_relu_plan`), written with ``N + 1`` ReLUs as in :func:`pl_interpolant_net`. Then
+    ``|p - exp| <= tol`` on [-R, R] and ``sup_{[0,1]^d} |f - a^T exp(V x)| <= eps / 2``.
+    The network has ``m (N + 1)`` nodes; it refuses (ValueError giving the size) above ``max_nodes``.
+    """
+    a = as_array("a", a, ndim=1)
+    V = as_array("V", V, shape=(a.size, None))
+    R, tol, N = exp_relu_plan(a, V, eps)
+    max_nodes = as_int("max_nodes", max_nodes, min=1)
+    nodes = a.size * (N + 1)
+    if nodes > max_nodes:
+        raise ValueError(f"exp_to_relu_net would need m (N+1) = {nodes} nodes (N={N}), above max_nodes={max_nodes}")
+    p = pl_interpolant_net(lambda T: np.exp(T[:, 0]), np.linspace(-R, R, N + 1))
+    w, b, u, c = p.weights[0][:, 0], p.biases[0], p.weights[1][0], p.biases[1][0]
+    W1 = (w[None, :, None] * V[:, None, :]).reshape(-1, V.shape[1])
+    b1 = np.tile(b, a.size)
+    W2 = (a[:, None] * u[None, :]).reshape(1, -1)
+    return Net([W1, W2], [b1, np.array([c * a.sum()])], "relu")
+
+
+def numerical_rank(Phi, rtol: float = 1e-9) -> int:
+    """Number of singular values of ``Phi`` (n, m) above ``rtol`` times the largest."""
+    Phi = as_array("Phi", Phi, ndim=2)
+    rtol = as_float("rtol", rtol, min=0.0)
+    s = np.linalg.svd(Phi, compute_uv=False)
+    return int(np.sum(s > rtol * s[0])) if s[0] > 0 else 0
