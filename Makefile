@@ -27,8 +27,9 @@ book: $(STAMP)
 
 # Every test in one pytest run: lib's unit tests, every chapter through nbval, the environment
 # file, cache invalidation, and the rendered pages in headless Chromium (which builds the book).
+# One BLAS/OpenMP thread per process: the build's kernel and the pytest workers share the cores.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n $(JOBS) --dist loadscope
 
 clean:
 	rm -rf _build/html _build/jupyter_execute _build/.doctrees
