@@ -53,6 +53,9 @@ def test_each_notebook_has_one_title_and_jupytext_front_matter():
         body = re.sub(r"```.*?```", "", body, flags=re.S)
         titles = re.findall(r"^# ", body, flags=re.M)
         assert len(titles) == 1, f"{p.relative_to(ROOT)} must have exactly one '# ' title, has {len(titles)}"
+        title = re.search(r"^# (.*)$", body, flags=re.M).group(1)
+        # titles appear in the navigation of every page, and pages without maths load no MathJax
+        assert "$" not in title, f"{p.relative_to(ROOT)}: no maths in a chapter title: {title!r}"
         if "```{code-cell}" in text:
             assert re.search(r"^kernelspec:", text.split("---", 2)[1], flags=re.M), f"{p} lacks a kernelspec"
 
