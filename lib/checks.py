@@ -76,7 +76,12 @@ class Record:
     def to_json(self) -> str:
         return json.dumps(asdict(self) | {"verdict": self.verdict}, ensure_ascii=False)
 
-    def _repr_html_(self) -> str:
+    def _ipython_display_(self) -> None:
+        """Show nothing: the verdict was displayed when the check ran (a record left as a cell's
+        last value would otherwise appear, and enter the claims ledger, twice)."""
+
+    def to_html(self) -> str:
+        """The verdict as HTML, carrying the record as JSON for the claims ledger."""
         e = html.escape
         cls = "claim-pass" if self.passed else "claim-fail"
         mark = "\u2714" if self.passed else "\u2718"
@@ -114,7 +119,7 @@ def _emit(rec: Record) -> Record:
         from IPython.display import display
 
         if get_ipython() is not None:
-            display({"text/plain": rec.line(), "text/html": rec._repr_html_()}, raw=True)
+            display({"text/plain": rec.line(), "text/html": rec.to_html()}, raw=True)
             shown = True
     except ImportError:  # pragma: no cover
         pass

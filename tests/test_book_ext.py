@@ -65,7 +65,7 @@ def test_claims_in_reads_the_records_of_lib_checks():
     rec = checks.exact("t-ledger", 1, 1, source="src <&>", statement='says "one"')
     checks.reset()
     doc = nodes.document(None, None)
-    doc += nodes.raw("", rec._repr_html_(), format="html")
+    doc += nodes.raw("", rec.to_html(), format="html")
     doc += nodes.raw("", "<p>no claim here</p>", format="html")
     found = book_ext.claims_in(doc)
     assert len(found) == 1

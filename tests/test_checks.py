@@ -108,7 +108,7 @@ def test_records_carry_json_for_the_ledger_and_a_table():
     rec = checks.RECORDS[-1]
     data = json.loads(rec.to_json())
     assert data["claim"] == "t-j" and data["verdict"] == "PASS" and data["source"] == "Doc, Thm 1"
-    assert 'data-claim="' in rec._repr_html_()
+    assert 'data-claim="' in rec.to_html()
     checks.mean_bound("t-k", np.zeros(100), 0.0, support=(-1, 1), delta=1e-4, **KW)
     assert "2/2 passed" in repr(checks.table())
     assert math.isclose(checks.family_rate(), 1e-4)
@@ -136,3 +136,10 @@ def test_records_carry_json_for_the_ledger_and_a_table():
 def test_bad_input_raises_value_error(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_a_record_left_as_a_cells_value_is_not_shown_twice():
+    """IPython shows a cell's last value; the record must not repeat the verdict already displayed."""
+    rec = checks.exact("t-once", 1, 1, **KW)
+    assert rec._ipython_display_() is None
+    assert not hasattr(rec, "_repr_html_")
