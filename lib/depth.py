@@ -29,7 +29,7 @@ from typing import Sequence
 import numpy as np
 
 from .nets import Net
-from .validate import as_array, as_choice, as_float, as_generator, as_int
+from .validate import as_array, as_choice, as_float, as_generator, as_int, as_widths
 
 __all__ = [
     "PWL",
@@ -472,9 +472,7 @@ def random_integer_net(hidden: Sequence[int], rng: np.random.Generator, *, max_w
     uniform on ``{-max_bias*den, ..., max_bias*den}``: all exactly representable, so piece counts
     are exact. ``hidden = (m_1, ..., m_L)``. ``bias_denominator`` must be a power of two.
     """
-    if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__len__") or len(hidden) < 1:
-        raise ValueError("hidden must list at least one hidden width")
-    hidden = [as_int(f"hidden[{i}]", w, min=1) for i, w in enumerate(hidden)]
+    hidden = as_widths("hidden", hidden, min_len=1)
     as_generator("rng", rng)
     max_weight = as_int("max_weight", max_weight, min=1)
     den = as_int("bias_denominator", bias_denominator, min=1)
@@ -779,9 +777,7 @@ def fit_l1(hidden: Sequence[int], x, y, generator, *, steps: int = 1000, restart
     """
     import torch
 
-    if isinstance(hidden, (str, bytes)) or not hasattr(hidden, "__len__") or len(hidden) < 1:
-        raise ValueError("hidden must list at least one hidden width")
-    hidden = [as_int(f"hidden[{i}]", w, min=1) for i, w in enumerate(hidden)]
+    hidden = as_widths("hidden", hidden, min_len=1)
     x = as_array("x", x, ndim=1)
     y = as_array("y", y, shape=(x.size,))
     if not isinstance(generator, torch.Generator):

@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .validate import as_array, as_choice, as_float, as_generator, as_int, as_probability
+from .validate import as_array, as_choice, as_float, as_generator, as_probability, as_widths
 
 __all__ = ["ACTIVATIONS", "Net", "gaussian_net", "activation", "activation_derivative"]
 
@@ -282,9 +282,7 @@ def gaussian_net(
     rng : ``numpy.random.Generator``.
     density : alpha in (0, 1], the probability that a weight is kept.
     """
-    if isinstance(widths, (str, bytes)) or not hasattr(widths, "__len__") or len(widths) < 2:
-        raise ValueError("widths must list at least an input and an output width")
-    widths = [as_int(f"widths[{i}]", k, min=1) for i, k in enumerate(widths)]
+    widths = as_widths("widths", widths, min_len=2)  # an input and an output width at least
     as_generator("rng", rng)
     sigma_w = as_float("sigma_w", sigma_w, min=0.0)
     sigma_b = as_float("sigma_b", sigma_b, min=0.0)

@@ -124,7 +124,7 @@ def test_gaussian_net_density_masks_weights_not_biases():
     [
         (dict(widths=[3, 0, 2]), "widths\\[1\\] must be at least 1"),
         (dict(widths=[3, -2]), "widths\\[1\\] must be at least 1"),
-        (dict(widths=[3]), "widths must list"),
+        (dict(widths=[3]), "widths must list at least 2"),
         (dict(widths=[3, 2], density=0.0), "density must be > 0"),
         (dict(widths=[3, 2], density=1.5), "density must be <= 1"),
         (dict(widths=[3, 2], sigma_w=float("nan")), "sigma_w must be finite"),

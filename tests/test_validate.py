@@ -47,3 +47,11 @@ def test_scalars():
                        (lambda: v.as_generator("rng", 0), "rng must be a numpy.random.Generator")]:
         with pytest.raises(ValueError, match=match):
             bad()
+
+
+def test_as_widths():
+    assert v.as_widths("widths", (3, 4.0), min_len=2) == [3, 4]
+    for bad, match in [((3,), "widths must list at least 2"), ("34", "widths must list"),
+                       ((3, 0), r"widths\[1\] must be at least 1"), ((3, 1.5), r"widths\[1\] must be an integer")]:
+        with pytest.raises(ValueError, match=match):
+            v.as_widths("widths", bad, min_len=2)
