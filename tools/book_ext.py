@@ -96,14 +96,17 @@ class ClaimsLedgerDirective(Directive):
         return [claims_ledger("")]
 
 
+def claims_in_html(text: str) -> list[dict]:
+    """The check records (lib.checks) carried in a piece of HTML output, in order."""
+    return [json.loads(html.unescape(m.group(1))) for m in _CLAIM.finditer(text)]
+
+
 def claims_in(doctree) -> list[dict]:
     """The check records embedded in a document's raw HTML outputs, in order."""
     found = []
     for raw in doctree.findall(nodes.raw):
-        if "html" not in raw.get("format", ""):
-            continue
-        for m in _CLAIM.finditer(raw.astext()):
-            found.append(json.loads(html.unescape(m.group(1))))
+        if "html" in raw.get("format", ""):
+            found += claims_in_html(raw.astext())
     return found
 
 

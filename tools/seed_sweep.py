@@ -10,18 +10,17 @@ counts as a failure for that seed. Exit status 1 if any claim failed any seed.
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import os
-import re
 import sys
 import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from book_ext import claims_in_html  # the same reader the claims ledger uses
+
 ROOT = Path(__file__).resolve().parents[1]
-_CLAIM = re.compile(r'data-claim="([^"]*)"')
 FIRST_SWEEP_SEED = 1000
 
 
@@ -59,8 +58,7 @@ def run_one(path: str, seed: int, timeout: int = 300) -> dict:
             text = out.get("data", {}).get("text/html", "") if "data" in out else ""
             if isinstance(text, list):
                 text = "".join(text)
-            for m in _CLAIM.finditer(text):
-                claims.append(json.loads(html.unescape(m.group(1))))
+            claims += claims_in_html(text)
     return {"chapter": str(Path(path).relative_to(ROOT)), "seed": seed, "seconds": time.perf_counter() - t0,
             "claims": [{k: c[k] for k in ("claim", "source", "verdict", "measured", "margin")} for c in claims],
             "errors": errors}
