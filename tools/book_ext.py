@@ -4,7 +4,7 @@ Cache invalidation
     jupyter-cache keys a notebook on its code cells only, so a change to ``lib/`` or to the pins
     would silently reuse stale outputs. At start-up we hash every file named by
     ``book_lib_paths`` (default ``lib`` and ``requirements.txt``) together with the Python
-    version and the ``BOOK_SEED`` in force. When the hash differs from the one stored beside the cache, the cache is deleted, and
+    version and the ``BOOK_SEED`` and ``BOOK_SCALE`` in force. When the hash differs from the one stored beside the cache, the cache is deleted, and
     because the hash is also a Sphinx config value that rebuilds the environment, every chapter
     is read (and so executed) again.
 
@@ -40,7 +40,8 @@ def source_hash(root: Path, paths) -> str:
     """SHA-256 over the files under ``paths`` (relative to ``root``), names and contents."""
     # the seed changes every stochastic output, so it is part of the key too
     seed = os.environ.get("BOOK_SEED", "").strip()
-    h = hashlib.sha256(f"python {sys.version_info[:3]}; BOOK_SEED={seed}".encode())
+    scale = os.environ.get("BOOK_SCALE", "").strip()
+    h = hashlib.sha256(f"python {sys.version_info[:3]}; BOOK_SEED={seed}; BOOK_SCALE={scale}".encode())
     for rel in sorted(paths):
         p = root / rel
         files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
