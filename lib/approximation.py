@@ -286,22 +286,62 @@ def relu_abs() -> Net:
     return Net([np.array([[1.0], [-1.0]]), np.array([[1.0, 1.0]])], [np.zeros(2), np.zeros(1)], "relu")
 
 
-def chebyshev_sup_error(f: Callable, degree: int, X) -> float:
+def chebyshev_sup_error(f: Callable, degree: int, X, kind: int = 1) -> float:
     """Sup error on the points ``X`` (n,) in [-1, 1] of the degree-``degree`` Chebyshev interpolant of ``f``.
 
-    ``f`` maps a 1-D array to the same shape. The interpolant uses the ``degree + 1`` Chebyshev
-    points of the first kind (``numpy.polynomial.chebyshev.chebinterpolate``).
+    ``f`` maps a 1-D array to the same shape. ``kind=1`` interpolates in the ``degree + 1``
+    Chebyshev points of the first kind (``numpy.polynomial.chebyshev.chebinterpolate``);
+    ``kind=2`` in the ``degree + 1`` Chebyshev extreme points ``cos(j pi / degree)``, the points of
+    Trefethen (2019), whose Thm 7.2 bounds the error (see :func:`chebyshev_interpolant`).
     """
     from numpy.polynomial import chebyshev as C
 
-    degree = as_int("degree", degree, min=0)
+    coef = chebyshev_interpolant(f, degree, kind=kind)
     X = as_array("X", X, ndim=1)
     if X.min() < -1 or X.max() > 1:
         raise ValueError("X must lie in [-1, 1]")
+    return float(np.max(np.abs(C.chebval(X, coef) - _values_1d(f, X))))
+
+
+def _values_1d(f: Callable, x: np.ndarray, name: str = "f") -> np.ndarray:
+    """``f(x)`` for a 1-D ``x``, insisting on the same shape and finite values."""
     if not callable(f):
-        raise ValueError("f must be callable")
-    coef = C.chebinterpolate(f, degree)
-    return float(np.max(np.abs(C.chebval(X, coef) - f(X))))
+        raise ValueError(f"{name} must be callable; got {f!r}")
+    y = np.asarray(f(x), dtype=np.float64)
+    if y.shape != x.shape:
+        raise ValueError(f"{name} must map a 1-D array to the same shape; got {y.shape} for {x.shape}")
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"{name} must return finite values")
+    return y
+
+
+def chebyshev_interpolant(f: Callable, degree: int, kind: int = 2) -> np.ndarray:
+    """Chebyshev coefficients (degree + 1,) of the polynomial interpolating ``f`` in Chebyshev points.
+
+    ``kind=2`` [GK, Trefethen 2019, Ch. 3]: the points ``x_j = cos(j pi / n)``, ``j = 0..n``
+    (``n = degree >= 1``); the coefficients come from the discrete cosine sum
+    ``c_k = (2/n) sum_j'' f(x_j) cos(j k pi / n)`` (halved first and last terms, and ``c_0, c_n``
+    halved once more). ``kind=1``: first-kind points (``chebinterpolate``).
+    For ``f`` whose derivative has total variation ``V``, the kind-2 interpolant satisfies
+    ``sup |f - p_n| <= 4 V / (pi (n - 1))`` for ``n > 1`` (Trefethen 2019, Thm 7.2 with nu = 1).
+    """
+    from numpy.polynomial import chebyshev as C
+
+    kind = as_int("kind", kind, min=1, max=2)
+    degree = as_int("degree", degree, min=1 if kind == 2 else 0, max=100_000)
+    if kind == 1:
+        if not callable(f):
+            raise ValueError(f"f must be callable; got {f!r}")
+        return C.chebinterpolate(lambda t: _values_1d(f, t), degree)
+    n = degree
+    j = np.arange(n + 1)
+    fx = _values_1d(f, np.cos(np.pi * j / n))
+    w = np.ones(n + 1)
+    w[0] = w[-1] = 0.5
+    coef = (2.0 / n) * (np.cos(np.pi * np.outer(j, j) / n) @ (w * fx))
+    coef[0] /= 2.0
+    coef[-1] /= 2.0
+    return coef
 
 
 def minimax_poly_error_grid(f: Callable, degree: int, X) -> float:

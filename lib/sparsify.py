@@ -51,6 +51,11 @@ __all__ = [
     "expected_min_flip",
     "stevens_coverage",
     "circle_covered",
+    "relu_features",
+    "ridge_readout",
+    "readout_gd_steps",
+    "train_two_layer",
+    "relative_change",
 ]
 
 
@@ -554,3 +559,153 @@ def circle_covered(centres, a: float) -> np.ndarray:
     s = np.sort(np.mod(centres, 1.0), axis=1)
     gaps = np.diff(np.concatenate([s, s[:, :1] + 1.0], axis=1), axis=1)
     return gaps.max(axis=1) <= a
+
+
+# --------------------------------------------------------------------------------------------
+# Random features, lazy training, memorisation, double descent (document Sec. 5, items 3, 4, 7)
+# --------------------------------------------------------------------------------------------
+def relu_features(X, W, b=None) -> np.ndarray:
+    """Random ReLU features ``F = relu(X W^T + b) / sqrt(d)`` of an untrained layer (eq. (2) with
+    ``tau = -b``), scaled so that ``F F^T`` has entries of order one for any width.
+
+    ``X``: ``(N, n)`` inputs as rows; ``W``: ``(d, n)``; ``b``: ``(d,)`` or ``None`` (zero).
+    Returns ``(N, d)``. Document Sec. 5 item 3 (untrained networks) uses such a layer with a
+    trained linear readout on top.
+    """
+    X = as_array("X", X, ndim=2)
+    W = as_array("W", W, shape=(None, X.shape[1]))
+    b = np.zeros(W.shape[0]) if b is None else as_array("b", b, shape=(W.shape[0],))
+    return np.maximum(X @ W.T + b, 0.0) / math.sqrt(W.shape[0])
+
+
+def ridge_readout(F, y, lam: float = 0.0) -> np.ndarray:
+    """Linear readout ``a`` minimising ``||F a - y||^2 + lam ||a||^2`` (``lam > 0``: ridge) or, for
+    ``lam = 0``, the minimum-norm least-squares solution ``pinv(F) y`` (singular values below
+    ``1e-12`` times the largest are treated as zero).
+
+    ``F``: ``(N, d)`` features; ``y``: ``(N,)`` or ``(N, c)`` targets. Returns ``(d,)`` or ``(d, c)``.
+    Computed from the thin SVD of ``F``, so it is stable at the interpolation threshold ``d = N``.
+    """
+    F = as_array("F", F, ndim=2)
+    y = as_array("y", y, ndim=(1, 2))
+    if y.shape[0] != F.shape[0]:
+        raise ValueError(f"y must have {F.shape[0]} rows (one per row of F); got {y.shape[0]}")
+    lam = as_float("lam", lam, min=0.0)
+    U, s, Vt = np.linalg.svd(F, full_matrices=False)
+    if lam == 0.0:
+        keep = s > s.max() * 1e-12
+        filt = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)
+    else:
+        filt = s / (s**2 + lam)
+    coef = U.T @ y
+    coef = filt[:, None] * coef if coef.ndim == 2 else filt * coef
+    return Vt.T @ coef
+
+
+def readout_gd_steps(F, y, tol: float, eta: float | None = None, max_steps: int = 10**9) -> int:
+    """Exact number of full-batch gradient-descent steps on ``L(a) = ||F a - y||^2 / 2`` from ``a = 0``
+    until the squared residual ``||F a_t - y||^2`` is at most ``tol``.
+
+    The residual obeys ``r_t = (I - eta K)^t y`` with ``K = F F^T``, so with ``K = sum_i l_i q_i q_i^T``
+    the squared residual is ``sum_i (1 - eta l_i)^(2t) (q_i^T y)^2``: it is evaluated in closed form
+    and the first ``t`` is found by bisection (it is decreasing in ``t`` for ``0 < eta <= 1/l_max``).
+    ``eta`` defaults to ``1 / l_max``. ``F``: ``(N, d)``; ``y``: ``(N,)``. Returns ``max_steps`` if the
+    tolerance is not reached by then (e.g. ``y`` outside the range of ``F``). Used for the
+    training-time claim of document Sec. 5 item 7 (Zhang et al.).
+    """
+    F = as_array("F", F, ndim=2)
+    y = as_array("y", y, shape=(F.shape[0],))
+    tol = as_float("tol", tol, min=0.0, strict_min=True)
+    max_steps = as_int("max_steps", max_steps, min=1)
+    lam, Q = np.linalg.eigh(F @ F.T)
+    lam = np.clip(lam, 0.0, None)
+    if lam.max() <= 0:
+        raise ValueError("F must not be zero")
+    eta = 1.0 / lam.max() if eta is None else as_float("eta", eta, min=0.0, max=1.0 / lam.max(), strict_min=True)
+    c2 = (Q.T @ y) ** 2
+    fac = np.clip(1.0 - eta * lam, 0.0, 1.0)
+    res2 = lambda t: float(np.sum(c2 * fac ** (2.0 * t)))
+    if res2(0) <= tol:
+        return 0
+    if res2(max_steps) > tol:
+        return max_steps
+    lo, hi = 0, max_steps  # res2(lo) > tol >= res2(hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if res2(mid) > tol else (lo, mid)
+    return hi
+
+
+def train_two_layer(X, y, width: int, *, steps: int, lr: float, generator, scaling: str = "ntk",
+                    optimizer: str = "gd", train_first: bool = True, device=None):
+    """Train ``f(x) = s_m sum_j a_j relu(w_j^T x)`` on the squared loss ``sum_i (f(x_i) - y_i)^2 / (2N)``.
+
+    Parameters
+    ----------
+    X : ``(N, n)`` inputs; y : ``(N,)`` targets.
+    width : number ``m`` of hidden units.
+    steps, lr : full-batch steps and base learning rate.
+    generator : ``torch.Generator`` for the initialisation ``w_j ~ N(0, I_n / n)``, ``a_j ~ N(0, 1)``.
+    scaling : ``'ntk'`` (``s_m = m^{-1/2}``, learning rate ``lr``) or ``'mf'`` (mean field,
+        ``s_m = 1/m``, learning rate ``lr * m`` so that each unit moves by O(1)) -- the two
+        parameterisations of Chizat, Oyallon & Bach that document Sec. 5 item 4 cites as [9].
+    optimizer : ``'gd'`` (plain gradient descent) or ``'adam'`` (then ``lr`` is used unscaled).
+    train_first : if False only the readout ``a`` is trained (random features).
+    device : torch device (default CPU). Computation in float64.
+
+    Returns
+    -------
+    (net0, net, losses): the initial and trained networks as :class:`lib.nets.Net` (the factor
+    ``s_m`` folded into the output weights) and the ``(steps + 1,)`` training losses.
+    """
+    import torch
+
+    X = as_array("X", X, ndim=2)
+    y = as_array("y", y, shape=(X.shape[0],))
+    width = as_int("width", width, min=1)
+    steps = as_int("steps", steps, min=0)
+    lr = as_float("lr", lr, min=0.0, strict_min=True)
+    if not isinstance(generator, torch.Generator):
+        raise ValueError(f"generator must be a torch.Generator; got {generator!r}")
+    as_choice("scaling", scaling, ("ntk", "mf"))
+    as_choice("optimizer", optimizer, ("gd", "adam"))
+    dev = torch.device("cpu") if device is None else torch.device(device)
+    n = X.shape[1]
+    s_m = width ** -0.5 if scaling == "ntk" else 1.0 / width
+    W0 = torch.randn(width, n, generator=generator, dtype=torch.float64) / math.sqrt(n)
+    a0 = torch.randn(width, generator=generator, dtype=torch.float64)
+    W = W0.clone().to(dev).requires_grad_(train_first)
+    a = a0.clone().to(dev).requires_grad_(True)
+    Xt = torch.from_numpy(X).to(dev)
+    yt = torch.from_numpy(y).to(dev)
+    params = [a] + ([W] if train_first else [])
+    step_lr = lr * width if (scaling == "mf" and optimizer == "gd") else lr
+    opt = torch.optim.SGD(params, lr=step_lr) if optimizer == "gd" else torch.optim.Adam(params, lr=step_lr)
+    loss_fn = lambda: 0.5 * torch.mean((s_m * (torch.relu(Xt @ W.T) @ a) - yt) ** 2)
+    losses = np.empty(steps + 1)
+    for t in range(steps):
+        opt.zero_grad()
+        loss = loss_fn()
+        losses[t] = loss.item()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        losses[steps] = loss_fn().item()
+    to_net = lambda Wm, am: Net([Wm.detach().cpu().numpy().copy(), (s_m * am.detach().cpu().numpy())[None, :].copy()],
+                                [np.zeros(width), np.zeros(1)], ("relu", "identity"))
+    return to_net(W0, a0), to_net(W, a), losses
+
+
+def relative_change(net0: Net, net: Net, layer: int = 0) -> float:
+    """``||W_T - W_0||_F / ||W_0||_F`` for the weights of map ``layer`` of two networks of the same
+    shape (the "weights change by very little" of document Sec. 5 item 4)."""
+    if not isinstance(net0, Net) or not isinstance(net, Net):
+        raise ValueError("net0 and net must be lib.nets.Net instances")
+    layer = as_int("layer", layer, min=0, max=net0.depth - 1)
+    if net0.widths != net.widths:
+        raise ValueError(f"net and net0 must have the same widths; got {net.widths} and {net0.widths}")
+    A, B = net0.weights[layer], net.weights[layer]
+    den = float(np.linalg.norm(A))
+    if den == 0:
+        raise ValueError("net0 must have non-zero weights in the chosen layer")
+    return float(np.linalg.norm(B - A)) / den

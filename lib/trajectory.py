@@ -68,6 +68,7 @@ __all__ = [
 DISTS = ("gaussian", "uniform", "discrete")
 BIAS_DISTS = ("gaussian", "uniform", "discrete", "zero")
 SCALINGS = ("fan_in", "none", "fan_in_density")
+DTYPES = ("float64", "float32")
 
 
 def _scale(dist: str, scale) -> float:
@@ -251,18 +252,31 @@ def _inputs(X, Ws, name="X"):
     return np.ascontiguousarray(np.broadcast_to(X, (Ws[0].shape[0],) + X.shape[-2:]))
 
 
-def _steps(X, dX, Ws, bs):
-    """Yield ``(h, dh, z, dz)`` layer by layer; one batched GEMM for points and tangents together."""
-    z, dz = X, dX
+def _dtype(dtype):
+    as_choice("dtype", dtype, DTYPES)
+    return np.dtype(dtype)
+
+
+def _steps(X, dX, Ws, bs, dtype=np.float64):
+    """Yield ``(h, dh, z, dz)`` layer by layer; one batched GEMM for points and tangents together.
+
+    Everything (inputs, weights, biases, sums) is held in ``dtype``; float32 is for precision studies.
+    """
+    z = X.astype(dtype, copy=False)
+    dz = None if dX is None else dX.astype(dtype, copy=False)
     T = X.shape[1]
+    dtype = np.dtype(dtype)
+    zero = dtype.type(0)
     for W, b in zip(Ws, bs):
+        W = np.asarray(W).astype(dtype, copy=False)
+        b = np.asarray(b).astype(dtype, copy=False)
         both = z if dz is None else np.concatenate([z, dz], axis=1)
         out = np.matmul(both, np.ascontiguousarray(np.swapaxes(W, 1, 2)))  # contiguous: BLAS path
         h = out[:, :T] + b[:, None, :]
         active = h > 0
-        z = np.where(active, h, 0.0)
+        z = np.where(active, h, zero)
         dh = None if dz is None else out[:, T:]
-        dz = None if dz is None else np.where(active, dh, 0.0)
+        dz = None if dz is None else np.where(active, dh, zero)
         yield h, dh, z, dz
 
 
@@ -294,63 +308,73 @@ def propagate(X, Ws, bs, dX=None) -> Trace:
     return Trace(z, h, dz, dh)
 
 
-def polyline_length(Z, closed=False) -> np.ndarray:
-    """Chord length ``sum_i ||Z[i+1] - Z[i]||`` along axis ``-2`` (plus the closing chord if ``closed``).
-
-    ``Z`` has shape ``(..., T, k)`` with ``T >= 2``; returns shape ``(...)``.
-    """
-    Z = as_array("Z", Z)
-    if Z.ndim < 2 or Z.shape[-2] < 2:
-        raise ValueError(f"Z must have shape (..., T, k) with T >= 2 points; got shape {Z.shape}")
+def _polyline(Z, closed):
+    """Chord length along axis -2, computed in ``Z``'s own dtype, returned as float64."""
     if closed:
         Z = np.concatenate([Z, Z[..., :1, :]], axis=-2)
-    return np.linalg.norm(np.diff(Z, axis=-2), axis=-1).sum(axis=-1)
+    return np.linalg.norm(np.diff(Z, axis=-2), axis=-1).sum(axis=-1).astype(np.float64)
 
 
-def chord_lengths(X, Ws, bs, *, closed=False, pre=False) -> np.ndarray:
+def polyline_length(Z, closed=False, *, dtype="float64") -> np.ndarray:
+    """Chord length ``sum_i ||Z[i+1] - Z[i]||`` along axis ``-2`` (plus the closing chord if ``closed``).
+
+    ``Z`` has shape ``(..., T, k)`` with ``T >= 2``; returns shape ``(...)`` (float64). ``dtype``
+    (``'float64'`` or ``'float32'``) is the precision in which differences and norms are computed.
+    """
+    Z = as_array("Z", Z).astype(_dtype(dtype), copy=False)
+    if Z.ndim < 2 or Z.shape[-2] < 2:
+        raise ValueError(f"Z must have shape (..., T, k) with T >= 2 points; got shape {Z.shape}")
+    return _polyline(Z, bool(closed))
+
+
+def chord_lengths(X, Ws, bs, *, closed=False, pre=False, dtype="float64") -> np.ndarray:
     """Polyline lengths of the images of the polyline ``X`` at every layer, without storing layers.
 
     Returns ``(n_nets, d + 1)`` post-activation lengths ``l(z^(0..d))``, or with ``pre=True``
     ``(n_nets, d)`` pre-activation lengths ``l(h^(0..d-1))``. ``X`` is ``(T, k_0)``, ``T >= 2``.
-    A chord length never exceeds the arc length of the curve it samples.
+    A chord length never exceeds the arc length of the curve it samples. ``dtype``
+    (``'float64'`` or ``'float32'``) is the precision of the whole computation (the result is float64).
     """
     _check_layers(Ws, bs)
+    dt = _dtype(dtype)
     Z0 = _inputs(X, Ws)
     if Z0.shape[1] < 2:
         raise ValueError(f"X must hold at least 2 points for a polyline; got {Z0.shape[1]}")
-    out = [] if pre else [polyline_length(Z0, closed)]
-    for h, _, z, _ in _steps(Z0, None, Ws, bs):
-        out.append(polyline_length(h if pre else z, closed))
+    out = [] if pre else [_polyline(Z0.astype(dt), closed)]
+    for h, _, z, _ in _steps(Z0, None, Ws, bs, dt):
+        out.append(_polyline(h if pre else z, closed))
     return np.stack(out, axis=1)
 
 
-def tangent_lengths(X, dX, Ws, bs, *, pre=False) -> np.ndarray:
+def tangent_lengths(X, dX, Ws, bs, *, pre=False, dtype="float64") -> np.ndarray:
     """Mean speed ``mean_i ||dz^(l)(t_i)||`` at every layer: the arc length estimated by tangents.
 
     For ``t_i`` stratified uniform on ``[0, 1]`` (one uniform draw in each of ``T`` equal cells)
     this is an unbiased estimate of the arc length ``int_0^1 ||dz^(l)/dt|| dt`` of each net's image
     curve. Returns ``(n_nets, d + 1)`` (post-activations, ``l = 0..d``) or with ``pre=True``
-    ``(n_nets, d)`` (pre-activations ``h^(0..d-1)``).
+    ``(n_nets, d)`` (pre-activations ``h^(0..d-1)``). ``dtype`` as in :func:`chord_lengths`.
     """
-    return layer_speeds(X, dX, Ws, bs, pre=pre).mean(axis=-1)
+    return layer_speeds(X, dX, Ws, bs, pre=pre, dtype=dtype).mean(axis=-1)
 
 
-def layer_speeds(X, dX, Ws, bs, *, pre=False) -> np.ndarray:
+def layer_speeds(X, dX, Ws, bs, *, pre=False, dtype="float64") -> np.ndarray:
     """Speeds ``||dz^(l)(t_i)||`` at every layer and point, without storing the layers.
 
     Returns ``(n_nets, d + 1, T)`` (post-activations ``l = 0..d``) or with ``pre=True``
-    ``(n_nets, d, T)`` (pre-activation speeds ``||dh^(l)(t_i)||``, ``l = 0..d-1``).
-    Arguments as in :func:`propagate`, with ``dX`` required.
+    ``(n_nets, d, T)`` (pre-activation speeds ``||dh^(l)(t_i)||``, ``l = 0..d-1``), as float64.
+    Arguments as in :func:`propagate`, with ``dX`` required; ``dtype`` (``'float64'`` or
+    ``'float32'``) is the precision of the propagation.
     """
     _check_layers(Ws, bs)
+    dt = _dtype(dtype)
     Z0 = _inputs(X, Ws)
     dZ0 = _inputs(dX, Ws, "dX")
     if dZ0.shape != Z0.shape:
         raise ValueError(f"dX must have the shape of X; got {dZ0.shape} and {Z0.shape}")
-    out = [] if pre else [np.linalg.norm(dZ0, axis=-1)]
-    for _, dh, _, dz in _steps(Z0, dZ0, Ws, bs):
+    out = [] if pre else [np.linalg.norm(dZ0.astype(dt), axis=-1)]
+    for _, dh, _, dz in _steps(Z0, dZ0, Ws, bs, dt):
         out.append(np.linalg.norm(dh if pre else dz, axis=-1))
-    return np.stack(out, axis=1)
+    return np.stack(out, axis=1).astype(np.float64)
 
 
 def layer_lengths(X, depth, width, alpha, dist, scale, bias_scale, n_nets, rng, *, closed=False,

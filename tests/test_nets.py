@@ -119,6 +119,17 @@ def test_gaussian_net_density_masks_weights_not_biases():
     assert np.all(net.biases[0] != 0)
 
 
+@pytest.mark.parametrize("scale, density, expected", [
+    ("fan_in", 1.0, 1.0), ("fan_in", 0.25, 0.25), ("none", 0.5, 0.5 * 200), ("fan_in_density", 0.25, 1.0)])
+def test_gaussian_net_weight_scales(scale, density, expected):
+    # E sum_j W_ij^2 = sigma_w^2 * density * k_in / s^2 with s^2 = k_in, 1 or density * k_in.
+    # 300 rows of 200 entries: the mean row sum has relative std <= 0.01; 6% is > 5 std.
+    rng = np.random.default_rng(9)
+    net = nets.gaussian_net([200, 300], rng, density=density, scale=scale)
+    row_sq = (net.weights[0] ** 2).sum(axis=1)
+    assert abs(row_sq.mean() / expected - 1.0) < 0.06
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
