@@ -56,6 +56,14 @@ __all__ = [
     "exp_relu_plan",
     "exp_to_relu_net",
     "numerical_rank",
+    "chebyshev_interpolant",
+    "sigmoid_derivative_poly",
+    "sigmoid_derivative",
+    "sigmoid_derivative_sup",
+    "square_block_bound",
+    "compositional_q_net",
+    "poly2_eval",
+    "q_error_bound",
 ]
 
 MAX_NODES = 200_000  # largest number of hidden units a construction may have
@@ -328,7 +336,7 @@ def chebyshev_interpolant(f: Callable, degree: int, kind: int = 2) -> np.ndarray
     from numpy.polynomial import chebyshev as C
 
     kind = as_int("kind", kind, min=1, max=2)
-    degree = as_int("degree", degree, min=1 if kind == 2 else 0, max=100_000)
+    degree = as_int("degree", degree, min=1 if kind == 2 else 0, max=4096)
     if kind == 1:
         if not callable(f):
             raise ValueError(f"f must be callable; got {f!r}")
@@ -695,3 +703,155 @@ def numerical_rank(Phi, rtol: float = 1e-9) -> int:
     rtol = as_float("rtol", rtol, min=0.0)
     s = np.linalg.svd(Phi, compute_uv=False)
     return int(np.sum(s > rtol * s[0])) if s[0] > 0 else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Smoothness and depth: the blog's Sec. 2.3 and its compositional Q example
+# ---------------------------------------------------------------------------------------------
+def sigmoid_derivative_poly(r: int) -> np.ndarray:
+    """Coefficients (lowest degree first) of the polynomial ``P_r`` with ``sigma^(r)(z) = P_r(sigma(z))``.
+
+    ``sigma`` is the logistic function. Because ``sigma' = sigma (1 - sigma)``, ``P_0(s) = s`` and
+    ``P_{r+1}(s) = P_r'(s) s (1 - s)`` [GK]. ``r`` in 0..12. Returns shape (r + 2,).
+    """
+    from numpy.polynomial import polynomial as P
+
+    r = as_int("r", r, min=0, max=12)
+    coef = np.array([0.0, 1.0])
+    for _ in range(r):
+        coef = P.polymul(P.polyder(coef), [0.0, 1.0, -1.0])
+    return coef
+
+
+def sigmoid_derivative(r: int, z) -> np.ndarray:
+    """The ``r``-th derivative of the logistic function at ``z`` (any shape), via :func:`sigmoid_derivative_poly`."""
+    from numpy.polynomial import polynomial as P
+
+    coef = sigmoid_derivative_poly(r)
+    z = as_array("z", z, nonempty=False)
+    s = 0.5 * (1.0 + np.tanh(0.5 * z))
+    return P.polyval(s, coef)
+
+
+def sigmoid_derivative_sup(r: int) -> float:
+    """``sup_z |sigma^(r)(z)|`` for the logistic ``sigma``: the maximum of ``|P_r|`` on [0, 1] [GK].
+
+    Computed exactly from the critical points of ``P_r`` (real roots of ``P_r'`` in [0, 1]) and the ends.
+    """
+    from numpy.polynomial import polynomial as P
+
+    coef = sigmoid_derivative_poly(r)
+    crit = P.polyroots(P.polyder(coef)) if coef.size > 2 else np.zeros(0)
+    crit = crit[np.abs(crit.imag) < 1e-9].real
+    s = np.concatenate([[0.0, 1.0], crit[(crit >= 0) & (crit <= 1)]])
+    return float(np.max(np.abs(P.polyval(s, coef))))
+
+
+def square_block_bound(t, h: float, c: float = 1.0) -> np.ndarray:
+    """[GK] Taylor bound on ``|s_h(t) - t^2|`` for the 3-unit sigmoid squaring block.
+
+    ``s_h(t) = (sigma(c + h t) - 2 sigma(c) + sigma(c - h t)) / (h^2 sigma''(c))``. The central second
+    difference equals ``sigma''(c) u^2 + sigma''''(xi) u^4 / 12`` with ``u = h t``, so
+    ``|s_h(t) - t^2| <= h^2 t^4 sup|sigma''''| / (12 |sigma''(c)|)`` (exact arithmetic; rounding
+    adds about ``4 * 2^-53 / (h^2 |sigma''(c)|)``). ``t`` any shape; returns the same shape.
+    """
+    t = as_array("t", t, nonempty=False)
+    h = as_float("h", h, min=0.0, strict_min=True)
+    c = as_float("c", c)
+    s2 = abs(float(sigmoid_derivative(2, c)))
+    if s2 < 1e-6:
+        raise ValueError(f"c must make sigma''(c) non-zero (|sigma''(c)| >= 1e-6); got c={c}")
+    return h**2 * t**4 * sigmoid_derivative_sup(4) / (12.0 * s2)
+
+
+def _stencil(a: int, h: float) -> np.ndarray:
+    """Central difference weights on (-h, 0, h) for the a-th derivative, a in 0..2."""
+    return [np.array([0.0, 1.0, 0.0]), np.array([-1.0, 0.0, 1.0]) / (2 * h), np.array([1.0, -2.0, 1.0]) / h**2][a]
+
+
+def compositional_q_net(coef, h1: float, h2: float, *, squarings: int = 10, c0: float = 1.0, c: float = 1.0,
+                        block: str = "sigmoid") -> Net:
+    """The blog's compositional example (its eq. 2, after Mhaskar) as a deep network: ``Q = p^(2^s)``.
+
+    ``p(x, y) = sum_{a,b<=2} coef[a, b] x^a y^b`` (``coef`` (3, 3); the blog's nine coefficients
+    a..i) and ``s = squarings``. [GK construction, the blog gives none]
+    * map 1: 9 sigmoid units ``sigma(c0 + h1 (i x + j y))``, ``i, j in {-1, 0, 1}``; the monomial
+      ``x^a y^b`` is their tensor-product central difference of orders (a, b) divided by
+      ``sigma^(a+b)(c0)``, so ``p`` is a fixed linear combination (error O(h1^2));
+    * maps 2..s+1: ``s`` squaring blocks of 3 units ``sigma(c + h2 t), sigma(c), sigma(c - h2 t)``
+      (see :func:`square_block_bound`), each combination feeding the next block's units;
+    * last map: the linear read-out of the last block.
+    Widths ``(2, 9, 3, ..., 3, 1)``: ``9 + 3 s`` nodes, ``1 + s`` hidden layers (39 and 11 for s = 10).
+    ``block="relu"``: the same blocks with ReLU units, ``c = 0`` and read-out ``(u_1 + u_3) / h2``,
+    which computes ``|t|`` exactly, not ``t^2`` (the smoothness hypothesis dropped).
+    """
+    coef = as_array("coef", coef, shape=(3, 3))
+    h1 = as_float("h1", h1, min=0.0, strict_min=True, max=1.0)
+    h2 = as_float("h2", h2, min=0.0, strict_min=True, max=1.0)
+    s = as_int("squarings", squarings, min=0, max=64)
+    c0 = as_float("c0", c0)
+    c = as_float("c", c)
+    as_choice("block", block, ("sigmoid", "relu"))
+    derivs = [float(sigmoid_derivative(r, c0)) for r in range(5)]
+    if min(abs(v) for v in derivs) < 1e-6:
+        raise ValueError(f"c0 must make sigma^(r)(c0) non-zero for r <= 4; got c0={c0}")
+    offs = np.array([-1.0, 0.0, 1.0])
+    W1 = h1 * np.array([[i, j] for i in offs for j in offs])
+    alpha = np.zeros(9)  # read-out of p from the 9 first-layer units
+    for a in range(3):
+        for b in range(3):
+            alpha += coef[a, b] * np.outer(_stencil(a, h1), _stencil(b, h1)).reshape(-1) / derivs[a + b]
+    weights, biases, acts = [W1], [np.full(9, c0)], ["sigmoid"]
+    if block == "sigmoid":
+        beta = np.array([1.0, -2.0, 1.0]) / (h2**2 * float(sigmoid_derivative(2, c)))
+        if abs(float(sigmoid_derivative(2, c))) < 1e-6:
+            raise ValueError(f"c must make sigma''(c) non-zero; got c={c}")
+        cb = c
+    else:
+        beta, cb = np.array([1.0, 0.0, 1.0]) / h2, 0.0
+    readout = alpha
+    for _ in range(s):
+        weights.append(np.outer(np.array([h2, 0.0, -h2]), readout))
+        biases.append(np.full(3, cb))
+        acts.append(block)
+        readout = beta
+    weights.append(readout[None, :])
+    biases.append(np.zeros(1))
+    acts.append("identity")
+    return Net(weights, biases, tuple(acts))
+
+
+def poly2_eval(coef, X) -> np.ndarray:
+    """``p(x, y) = sum_{a,b<=2} coef[a, b] x^a y^b`` at rows ``X`` (n, 2); returns (n,)."""
+    coef = as_array("coef", coef, shape=(3, 3))
+    X = as_array("X", X, shape=(None, 2))
+    Px = X[:, :1] ** np.arange(3)
+    Py = X[:, 1:] ** np.arange(3)
+    return np.einsum("na,ab,nb->n", Px, coef, Py)
+
+
+def q_error_bound(p, inner_err, h2: float, *, squarings: int = 10, c: float = 1.0) -> np.ndarray:
+    """[GK] Pointwise bound on ``|net(x) - p(x)^(2^s)|`` for :func:`compositional_q_net` (sigmoid blocks).
+
+    ``p`` (n,) the exact inner values with ``|p| <= 1``; ``inner_err`` (n,) the error of the first
+    layer's ``p~`` at the same points (measured). Block ``j`` receives ``t_j + delta_j`` with
+    ``t_j = p^(2^j)`` and returns its square up to ``e_j`` = :func:`square_block_bound` at
+    ``|t_j| + delta_j`` plus a rounding allowance ``16 * 2^-53 / (h2^2 |sigma''(c)|)``, so
+    ``delta_{j+1} <= 2 |t_j| delta_j + delta_j^2 + e_j``. Returns ``delta_s`` (n,).
+    """
+    p = as_array("p", p, ndim=1)
+    if np.abs(p).max() > 1:
+        raise ValueError("p must satisfy |p| <= 1")
+    delta = as_array("inner_err", inner_err, shape=p.shape)
+    if delta.min() < 0:
+        raise ValueError("inner_err must be non-negative")
+    h2 = as_float("h2", h2, min=0.0, strict_min=True, max=1.0)
+    s = as_int("squarings", squarings, min=0, max=64)
+    c = as_float("c", c)
+    rounding = 16 * 2.0**-53 / (h2**2 * abs(float(sigmoid_derivative(2, c))))
+    t = p.copy()
+    for _ in range(s):
+        e = square_block_bound(np.abs(t) + delta, h2, c) + rounding
+        delta = 2 * np.abs(t) * delta + delta**2 + e
+        t = t * t
+    return delta

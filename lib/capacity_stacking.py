@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import capacity as _mem
+from .capacity_assembly import _unit_distinct
 from .nets import Net
 from .validate import as_choice, as_float, as_generator, as_int, as_widths
 
@@ -51,7 +52,7 @@ class StackedNetwork:
     """Result of :func:`stack_memorize`.
 
     net : the :class:`lib.nets.Net`, widths ``(n_1, ..., n_L, 1)`` (or the used widths ``n'_i`` when
-        ``pad=False``); batches : per stage, the indices of the positives it memorises (``I_i``);
+        block sizes ``m, d, r`` are given); batches : per stage, the indices of the positives it memorises (``I_i``);
     widths : the architecture ``(n_1, ..., n_L)``; used : the used widths ``(n'_1, ..., n'_L)``;
     tries : total number of sign draws over all batches of the successful attempt; restarts : the
         number of fresh random layers drawn before success (1 = first attempt).
@@ -86,12 +87,15 @@ def stage_sizes(widths) -> dict:
     return {"m": m, "d": d, "r": r}
 
 
-def distribute_positives(K1: int, widths) -> list[int]:
-    """Numbers ``|I_i|`` of positives per stage with ``sum = K1`` and ``|I_i| <= (n_i n_{i+1}/W) K1 + 1``
-    ([V], Thm. 7.2, Step 2): floors of the quotas, the remainder to the largest fractional parts."""
-    w = as_widths("widths", widths, min_len=5)
+def distribute_positives(K1: int, shares) -> list[int]:
+    """Numbers ``|I_i|`` of positives per stage, ``sum = K1`` and ``|I_i| <= (s_i / sum s) K1 + 1``.
+
+    ``shares`` are positive weights ``s_i``, one per stage: ``n_i n_{i+1}`` in [V], Thm. 7.2, Step 2.
+    Floors of the quotas, with the remainder given to the largest fractional parts (ties to the
+    earlier stage), so each count is ``floor`` or ``floor + 1`` of its quota."""
     K1 = as_int("K1", K1, min=0)
-    prods = np.array([w[i] * w[i + 1] for i in range(2, len(w) - 1)], dtype=np.float64)
+    sh = as_widths("shares", shares, min_len=1)
+    prods = np.array(sh, dtype=np.float64)
     quota = prods / prods.sum() * K1
     base = np.floor(quota).astype(int)
     extra = K1 - int(base.sum())
@@ -147,15 +151,20 @@ def _mirror(V, B, rng, tau, max_tries):
     return None
 
 
-def stack_memorize(X, y, widths, rng: np.random.Generator, *, p1: float = 0.05, activations="step_strict",
-                   accumulator: str = "dedicated", lam: float = 1.0, tau: float | None = None,
-                   max_tries: int = 30, max_restarts: int = 5, pad: bool = True) -> StackedNetwork:
+def stack_memorize(X, y, rng: np.random.Generator, *, widths=None, m: int | None = None, d=None, r=None,
+                   p1: float = 0.05, activations="step_strict", accumulator: str = "dedicated", lam: float = 1.0,
+                   tau: float | None = None, max_tries: int = 30, max_restarts: int = 5) -> StackedNetwork:
     """A deep network in ``F(n_1, ..., n_L, 1)`` with ``F(x_k) = y_k`` for all ``k`` ([V], Thm. 7.2 + OR).
 
     Parameters
     ----------
     X : (K, n_1) distinct unit vectors (separated, for success); y : (K,) labels in {0, 1}.
-    widths : ``(n_1, ..., n_L)``, ``L >= 5``, ``n_1 = X.shape[1]``; block sizes from :func:`stage_sizes`.
+    widths : the architecture ``(n_1, ..., n_L)``, ``L >= 5``, ``n_1 = X.shape[1]``: block sizes from
+        :func:`stage_sizes` ([V]'s thirds), positives shared with weights ``n_i n_{i+1}``, and the used
+        widths padded to ``n_i`` with idle nodes (zero weights, bias -1). Or, instead of ``widths``:
+    m, d, r : explicit block sizes: ``m`` codes of ``E``; per stage ``d[i]`` units of ``R_i`` and an even
+        number ``r[i] >= 2`` of mirror units; positives shared with weights ``d_i r_i``; the network then
+        has exactly the used widths.
     rng : numpy Generator, the only source of randomness.
     p1 : second moment ``E phi(gamma - b_1)^2`` of Enrichment I; each ``R_i`` uses ``p_2 = d_i^{-1/2}``
         ([V], Lemma 5.3). Biases from :func:`lib.capacity.bias_for_second_moment` for the map's activation.
@@ -166,19 +175,34 @@ def stack_memorize(X, y, widths, rng: np.random.Generator, *, p1: float = 0.05, 
         wording: add ``lam`` times the previous outputs into the last node of the next perception block).
     tau : perception threshold; ``None`` = per-pair midpoint of the margins (see :func:`memorize`).
     max_tries : sign draws per batch; max_restarts : fresh random layers before giving up.
-    pad : extend the used widths ``n'_i`` to ``n_i`` with idle nodes (zero weights, bias -1).
 
     Returns
     -------
     StackedNetwork. Raises RuntimeError if no attempt gives ``net(X)[:, 0] == y`` exactly (the message
     reports the measured separation of ``X``); ValueError for bad input.
     """
-    X = _mem.capacity_assembly._unit_distinct(X)
+    X = _unit_distinct(X)
     K, n = X.shape
     y = _mem.check_labels(y, K)
-    w = as_widths("widths", widths, min_len=5)
-    if w[0] != n:
-        raise ValueError(f"widths[0] must equal the input dimension {n}; got {w[0]}")
+    if widths is not None:
+        if m is not None or d is not None or r is not None:
+            raise ValueError("widths: give either widths or the block sizes m, d, r, not both")
+        w = as_widths("widths", widths, min_len=5)
+        if w[0] != n:
+            raise ValueError(f"widths[0] must equal the input dimension {n}; got {w[0]}")
+        sz = stage_sizes(w)
+        m, d, r = sz["m"], sz["d"], sz["r"]
+        shares = [w[i] * w[i + 1] for i in range(2, len(w) - 1)]
+    else:
+        if m is None or d is None or r is None:
+            raise ValueError("m, d, r: give all three block sizes (or widths)")
+        m = as_int("m", m, min=1)
+        d = as_widths("d", d, min_len=2)
+        r = as_widths("r", r, min_len=2)
+        if len(r) != len(d) or any(k % 2 or k < 2 for k in r):
+            raise ValueError(f"r must list one even number >= 2 per stage ({len(d)} stages); got {r}")
+        shares = [a * b for a, b in zip(d, r)]
+        w = None
     as_generator("rng", rng)
     p1 = as_float("p1", p1, min=0.0, max=0.5, strict_min=True)
     as_choice("accumulator", accumulator, ("dedicated", "last_node"))
@@ -186,32 +210,31 @@ def stack_memorize(X, y, widths, rng: np.random.Generator, *, p1: float = 0.05, 
     tau = None if tau is None else as_float("tau", tau, min=0.0, strict_min=True)
     max_tries = as_int("max_tries", max_tries, min=1)
     max_restarts = as_int("max_restarts", max_restarts, min=1)
-    sz = stage_sizes(w)
-    m, d, r = sz["m"], sz["d"], sz["r"]
     S = len(d)
     acts = _acts(activations, S)
     if acts[0] == "relu" and any(a == "step_strict" for a in acts[1:S]):
         raise ValueError("activations: a threshold carry needs 0/1 codes, so with a ReLU E the maps into "
                          "layers 3..L-1 must be ReLU")
     pos = np.flatnonzero(y == 1)
-    counts = distribute_positives(pos.size, w)
+    counts = distribute_positives(pos.size, shares)
     stage_pos = np.split(pos, np.cumsum(counts)[:-1])
     last = ""
     for attempt in range(1, max_restarts + 1):
-        res = _attempt(X, y, w, m, d, r, acts, stage_pos, rng, p1, accumulator, lam, tau, max_tries, pad)
+        res = _attempt(X, w, m, d, r, acts, stage_pos, rng, p1, accumulator, lam, tau, max_tries)
         if isinstance(res, str):
             last = res
             continue
         net, tries, used = res
         if np.array_equal(net(X)[:, 0], y):
-            return StackedNetwork(net, tuple(stage_pos), tuple(w), used, tries, attempt)
+            arch = tuple(w) if w is not None else used
+            return StackedNetwork(net, tuple(stage_pos), arch, used, tries, attempt)
         last = "the assembled network disagreed with the labels"
     sep = _mem.min_separation(X) if K > 1 else float("inf")
     raise RuntimeError(f"stack_memorize failed after {max_restarts} restarts: {last}. Measured minimal separation "
                        f"of X is {sep:.4g}")
 
 
-def _attempt(X, y, w, m, d, r, acts, stage_pos, rng, p1, accumulator, lam, tau, max_tries, pad):
+def _attempt(X, w, m, d, r, acts, stage_pos, rng, p1, accumulator, lam, tau, max_tries):
     S = len(d)
     b1 = _mem.bias_for_second_moment(p1, acts[0])
     s1 = 1.0 / math.sqrt(m * p1)
@@ -243,10 +266,10 @@ def _attempt(X, y, w, m, d, r, acts, stage_pos, rng, p1, accumulator, lam, tau, 
         R_b.append(np.full(d[i], -b2))
         P_rows.append(Wp)
         P_b.append(bp)
-    return _assemble(w, m, d, r, acts, G1, b1, R_w, R_b, P_rows, P_b, accumulator, lam, pad, tries)
+    return _assemble(X.shape[1], w, m, d, r, acts, G1, b1, R_w, R_b, P_rows, P_b, accumulator, lam, tries)
 
 
-def _assemble(w, m, d, r, acts, G1, b1, R_w, R_b, P_w, P_b, accumulator, lam, pad, tries):
+def _assemble(n, w, m, d, r, acts, G1, b1, R_w, R_b, P_w, P_b, accumulator, lam, tries):
     """Block matrices of the stacked network. Each hidden layer is a list of blocks (name, size)."""
     S = len(d)
     ded = accumulator == "dedicated"
@@ -262,10 +285,7 @@ def _assemble(w, m, d, r, acts, G1, b1, R_w, R_b, P_w, P_b, accumulator, lam, pa
         blocks = []
         if k < S:
             blocks.append(("E", m))
-        if k <= S - 1 or k == S:
-            pass
-        if k - 1 < S and k <= S:
-            blocks.append((f"R{k - 1}", d[k - 1]))
+        blocks.append((f"R{k - 1}", d[k - 1]))
         if k >= 2:
             blocks.append((f"P{k - 2}", r[k - 2]))
         if ded and k >= 3:
@@ -327,8 +347,8 @@ def _assemble(w, m, d, r, acts, G1, b1, R_w, R_b, P_w, P_b, accumulator, lam, pa
     bs.append(bl)
     Ws.append(np.ones((1, Wl.shape[0])))
     bs.append(np.zeros(1))
-    used = tuple([w[0]] + [W.shape[0] for W in Ws[:-1]])
-    if pad:
+    used = tuple([n] + [W.shape[0] for W in Ws[:-1]])
+    if w:
         Ws, bs = _pad(Ws, bs, w)
     return Net(Ws, bs, tuple(acts) + ("step_strict",)), tries, used
 

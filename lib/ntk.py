@@ -76,6 +76,12 @@ ACTIVATIONS = {
 }
 
 
+def _flag(name, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
 def _act(name):
     as_choice("activation", name, ACTIVATIONS)
     return ACTIVATIONS[name]
@@ -737,3 +743,121 @@ def empirical_ntk(model, X, Y=None, wrt=None) -> np.ndarray:
     """Empirical NTK of a scalar-output torch module over all its parameters (or those in ``wrt``),
     via ``torch.func`` (``vmap`` of ``jacrev``). Returns (n, n') float64."""
     return sum(empirical_ntk_layers(model, X, Y, wrt).values())
+
+
+# --------------------------------------------------------------------------------------------
+# Prop. 3.25: universality of the infinite-width kernel on the padded sphere
+# --------------------------------------------------------------------------------------------
+def prop325_coefficients(n_terms: int, boundary_scaled: bool = False) -> np.ndarray:
+    """Maclaurin coefficients ``f_0, ..., f_{n_terms-1}`` of the kernel profile of Prop. 3.25.
+
+    ``f(z) = w/2 - w arccos(w) / (2 pi)`` with ``w = z + 1/2`` (the corrected form, E13), so that
+    ``k(x, x') = f(u.u')`` for ``x = (u, 1/sqrt 2)`` on the padded sphere. The coefficients are the
+    Taylor coefficients of ``f`` at ``w_0 = 1/2``, from the exact recurrence for
+    ``q(w) = (1 - w^2)^(-1/2) = -arccos'(w)``: ``(1 - w^2) q' = w q`` gives
+    ``q_{n+1} = ((2n + 1) w_0 q_n + n q_{n-1}) / ((1 - w_0^2)(n + 1))``, then
+    ``arccos_{n+1} = -q_n / (n + 1)`` and ``f_n = [w/2]_n - (w_0 arccos_n + arccos_{n-1}) / (2 pi)``.
+    The radius of convergence is ``1/2`` (the singularity of arccos at ``w = 1``), so ``f_n`` grows
+    like ``2^n``; the recurrence is run on ``f_n / 2^n`` (the terms of the series on the boundary
+    ``|z| = 1/2``), which never overflows.
+
+    Parameters
+    ----------
+    n_terms : number of coefficients, >= 1 (at most 1000 unless ``boundary_scaled``).
+    boundary_scaled : return ``f_n / 2^n`` instead of ``f_n``.
+
+    Returns
+    -------
+    (n_terms,) float64 array.
+    """
+    boundary_scaled = _flag("boundary_scaled", boundary_scaled)
+    n_terms = as_int("n_terms", n_terms, min=1, max=1_000_000 if boundary_scaled else 1000)
+    q = np.zeros(n_terms + 1)  # q_n / 2^n
+    q[0] = 2.0 / math.sqrt(3.0)
+    q[1] = q[0] / 3.0
+    for n in range(1, n_terms):
+        q[n + 1] = ((2 * n + 1) * q[n] + n * q[n - 1]) / (3.0 * (n + 1))
+    h = np.empty(n_terms + 1)  # Taylor coefficients of arccos at 1/2, over 2^n
+    h[0] = math.pi / 3.0
+    h[1:] = -q[:n_terms] / (2.0 * np.arange(1, n_terms + 1))
+    f = np.zeros(n_terms)
+    f[0] = 0.25 - h[0] / (4 * math.pi)
+    if n_terms > 1:
+        f[1] = (0.5 - (h[0] + 2 * h[1] / 2) / (2 * math.pi)) / 2.0
+        f[2:] = -(h[2:n_terms] + h[1:n_terms - 1]) / (4 * math.pi)
+    return f if boundary_scaled else f * 2.0 ** np.arange(n_terms)
+
+
+def circle_points(phi, padded: bool = True) -> np.ndarray:
+    """Points of the unit circle as inputs of the notes' model.
+
+    ``padded=False``: ``x = (cos phi, sin phi)`` in R^2. ``padded=True``: the set ``X`` of Prop. 3.25
+    for ``d = 3``, ``x = (cos phi / sqrt 2, sin phi / sqrt 2, 1 / sqrt 2)`` (unit norm, last coordinate
+    fixed -- the padding of Remark 3.24 baked in). ``phi`` : (n,) angles; returns (n, 2) or (n, 3).
+    """
+    phi = as_array("phi", phi, ndim=1)
+    if not padded:
+        return np.stack([np.cos(phi), np.sin(phi)], axis=1)
+    r = 1.0 / math.sqrt(2.0)
+    return np.stack([r * np.cos(phi), r * np.sin(phi), np.full_like(phi, r)], axis=1)
+
+
+def circle_kernel_profile(t, padded: bool = True) -> np.ndarray:
+    """``kappa(t) = k_inf(x(phi), x(phi + t))`` of Prop. 3.23 on the circle, as a function of the gap ``t``.
+
+    Unpadded: ``cos t (pi - |t|) / (2 pi)`` (``t`` reduced to ``[-pi, pi]``); padded:
+    ``f(cos t / 2)`` with ``f`` of :func:`prop325_coefficients`. ``t`` : any shape; same shape out.
+    """
+    t = as_array("t", t, nonempty=False)
+    s = np.abs(np.angle(np.exp(1j * t)))  # |t| reduced to [0, pi]
+    if not padded:
+        return np.cos(t) * (np.pi - s) / (2 * np.pi)
+    w = np.clip((np.cos(t) + 1.0) / 2.0, -1.0, 1.0)  # = x.x' on the padded circle
+    return w / 2.0 - w * np.arccos(w) / (2 * np.pi)
+
+
+def circle_kernel_fourier(n_max: int, padded: bool = True) -> np.ndarray:
+    """Cosine coefficients ``c_n = (1/pi) int_{-pi}^{pi} kappa(t) cos(n t) dt``, ``n = 0..n_max``.
+
+    ``kappa`` as in :func:`circle_kernel_profile` (even in ``t``), integrated by scipy's ``quad``
+    with the cosine weight on ``[0, pi]`` (absolute error ~1e-12). For the unpadded kernel the odd
+    coefficients ``n >= 3`` are exactly zero (this book's computation): ``(pi - |t|)`` has no even
+    modes ``>= 2`` and the factor ``cos t`` shifts every mode by one. Returns (n_max + 1,).
+    """
+    from scipy.integrate import quad
+
+    n_max = as_int("n_max", n_max, min=0, max=10_000)
+    prof = lambda t: float(circle_kernel_profile(np.array(t), padded))
+    return np.array([2.0 / np.pi * quad(prof, 0.0, np.pi, weight="cos", wvar=n, epsabs=1e-13, limit=400)[0]
+                     for n in range(n_max + 1)])
+
+
+def kernel_least_squares(centres, X, y, rho: float = 1.0):
+    """Best approximation of ``y`` at ``X`` by ``h(x) = sum_j alpha_j k_inf(x, centres_j)`` (eq. (3.20)).
+
+    Minimum-norm least squares (``numpy.linalg.lstsq``) on the ``(n, P)`` matrix ``k_inf(X, centres)``
+    of :func:`relu_ntk_inner`. Parameters: centres (P, d); X (n, d); y (n,); rho >= 0.
+
+    Returns
+    -------
+    alpha : (P,), fitted : (n,) values of ``h`` at ``X``.
+    """
+    centres = _rows("centres", centres)
+    X = _rows("X", X, centres.shape[1])
+    y = as_array("y", y, shape=(X.shape[0],))
+    A = relu_ntk_inner(X, centres, rho=rho)
+    alpha = np.linalg.lstsq(A, y, rcond=None)[0]
+    return alpha, A @ alpha
+
+
+def taylor_features(X, a, V0, scale: float = 1.0) -> np.ndarray:
+    """The Jacobian ``J = dF(X; V0)/dV`` of the notes' ReLU model, flattened: (n, m d).
+
+    Row ``i`` holds ``scale * a_j 1[v_{0,j}.x_i >= 0] x_i`` for ``j = 1..m`` (unit-major), so that
+    ``F_0(x_i; V) = F(x_i; V0) + J[i] . vec(V - V0)`` (Def. 3.1) and ``J J^T`` is the empirical
+    NTK (Sec. 3.3). Parameters: X (n, d); a (m,); V0 (m, d); scale (``rho / sqrt m`` in Sec. 3.2).
+    """
+    a, V0, X = _two_layer_args(a, V0, X)
+    scale = as_float("scale", scale)
+    D = (X @ V0.T >= 0) * (scale * a)  # (n, m)
+    return (D[:, :, None] * X[:, None, :]).reshape(X.shape[0], -1)

@@ -578,28 +578,34 @@ def relu_features(X, W, b=None) -> np.ndarray:
     return np.maximum(X @ W.T + b, 0.0) / math.sqrt(W.shape[0])
 
 
-def ridge_readout(F, y, lam: float = 0.0) -> np.ndarray:
+def ridge_readout(F, y, lam=0.0) -> np.ndarray:
     """Linear readout ``a`` minimising ``||F a - y||^2 + lam ||a||^2`` (``lam > 0``: ridge) or, for
     ``lam = 0``, the minimum-norm least-squares solution ``pinv(F) y`` (singular values below
     ``1e-12`` times the largest are treated as zero).
 
-    ``F``: ``(N, d)`` features; ``y``: ``(N,)`` or ``(N, c)`` targets. Returns ``(d,)`` or ``(d, c)``.
+    ``F``: ``(N, d)`` features; ``y``: ``(N,)`` or ``(N, c)`` targets; ``lam``: a number, or a 1-D
+    array of ``L`` values (one SVD serves them all). Returns ``(d,)`` or ``(d, c)``, with a leading
+    axis of length ``L`` when ``lam`` is an array.
     Computed from the thin SVD of ``F``, so it is stable at the interpolation threshold ``d = N``.
     """
     F = as_array("F", F, ndim=2)
     y = as_array("y", y, ndim=(1, 2))
     if y.shape[0] != F.shape[0]:
         raise ValueError(f"y must have {F.shape[0]} rows (one per row of F); got {y.shape[0]}")
-    lam = as_float("lam", lam, min=0.0)
+    lams = as_array("lam", lam, ndim=(0, 1))
+    if np.any(lams < 0):
+        raise ValueError("lam must be >= 0")
     U, s, Vt = np.linalg.svd(F, full_matrices=False)
-    if lam == 0.0:
-        keep = s > s.max() * 1e-12
-        filt = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)
-    else:
-        filt = s / (s**2 + lam)
-    coef = U.T @ y
-    coef = filt[:, None] * coef if coef.ndim == 2 else filt * coef
-    return Vt.T @ coef
+    if s.max() == 0:
+        raise ValueError("F must not be zero")
+    keep = s > s.max() * 1e-12
+    pinv = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)
+    coef = U.T @ y  # (r,) or (r, c)
+    out = []
+    for lm in lams.ravel():
+        filt = pinv if lm == 0 else s / (s**2 + lm)
+        out.append(Vt.T @ (filt[:, None] * coef if coef.ndim == 2 else filt * coef))
+    return out[0] if lams.ndim == 0 else np.stack(out)
 
 
 def readout_gd_steps(F, y, tol: float, eta: float | None = None, max_steps: int = 10**9) -> int:

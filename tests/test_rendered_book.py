@@ -5,6 +5,9 @@ nothing changed). Every page is then opened in Chromium: the test fails if any m
 untypeset or typeset with a MathJax error, if an image is missing or broken, if a page shows an
 execution error or a failed check, or if a page asks for anything from the network. A screenshot
 of each page is saved under _build/screenshots/ for a person to look at.
+
+Determinism: every chapter is executed once more, in a fresh kernel with the same seed, and its
+claim values must equal the ones the build put on the page (and so in the claims ledger).
 """
 import json
 import os
@@ -108,3 +111,26 @@ def test_maths_is_typeset_offline(built_book, browser):
     page.close()
     assert info["maths"] > 10 and not info["untypeset"]
     assert (HTML / "_static" / "mathjax" / "tex-chtml.js").exists(), "MathJax must be served from the book itself"
+
+
+def test_a_second_execution_gives_the_same_claim_values(built_book):
+    """Same seed, same numbers: each chapter re-executed gives the claims of the built page exactly."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from book_ext import claims_in_html
+    from seed_sweep import run_one, toc_chapters
+
+    keys = ("claim", "measured", "margin", "verdict")
+    differences, compared = [], 0
+    for chapter in toc_chapters():
+        rel = chapter.relative_to(ROOT)
+        page = built_book / rel.with_suffix(".html")
+        built = [tuple(c[k] for k in keys) for c in claims_in_html(page.read_text(encoding="utf-8"))]
+        run = run_one(str(chapter), None)
+        again = [tuple(c[k] for k in keys) for c in run["claims"]]
+        compared += len(built)
+        if run["errors"] or built != again:
+            changed = [(b, a) for b, a in zip(built, again) if b != a][:3]
+            differences.append(f"{rel}: {len(built)} claims built, {len(again)} re-executed; "
+                               f"first differences {changed}; errors {run['errors'][:2]}")
+    assert compared > 0, "no claims found in the built pages"
+    assert not differences, "chapters are not deterministic for a fixed seed:\n" + "\n".join(differences)
