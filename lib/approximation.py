@@ -830,14 +830,18 @@ def poly2_eval(coef, X) -> np.ndarray:
     return np.einsum("na,ab,nb->n", Px, coef, Py)
 
 
-def q_error_bound(p, inner_err, h2: float, *, squarings: int = 10, c: float = 1.0) -> np.ndarray:
+def q_error_bound(p, inner_err, h2: float, *, squarings: int = 10, c: float = 1.0,
+                  inner_rounding: float = 0.0) -> np.ndarray:
     """[GK] Pointwise bound on ``|net(x) - p(x)^(2^s)|`` for :func:`compositional_q_net` (sigmoid blocks).
 
     ``p`` (n,) the exact inner values with ``|p| <= 1``; ``inner_err`` (n,) the error of the first
     layer's ``p~`` at the same points (measured). Block ``j`` receives ``t_j + delta_j`` with
     ``t_j = p^(2^j)`` and returns its square up to ``e_j`` = :func:`square_block_bound` at
     ``|t_j| + delta_j`` plus a rounding allowance ``16 * 2^-53 / (h2^2 |sigma''(c)|)``, so
-    ``delta_{j+1} <= 2 |t_j| delta_j + delta_j^2 + e_j``. Returns ``delta_s`` (n,).
+    ``delta_{j+1} <= 2 |t_j| delta_j + delta_j^2 + e_j``. ``inner_rounding`` (>= 0) is added to
+    ``delta_0``: the first block recomputes ``p~`` with differently scaled weights, whose rounding
+    (about ``2^-53 sum_k |alpha_k|``, the read-out weights being large) the measured ``inner_err``
+    does not see. Returns ``delta_s`` (n,).
     """
     p = as_array("p", p, ndim=1)
     if np.abs(p).max() > 1:
@@ -848,6 +852,7 @@ def q_error_bound(p, inner_err, h2: float, *, squarings: int = 10, c: float = 1.
     h2 = as_float("h2", h2, min=0.0, strict_min=True, max=1.0)
     s = as_int("squarings", squarings, min=0, max=64)
     c = as_float("c", c)
+    delta = delta + as_float("inner_rounding", inner_rounding, min=0.0)
     rounding = 16 * 2.0**-53 / (h2**2 * abs(float(sigmoid_derivative(2, c))))
     t = p.copy()
     for _ in range(s):

@@ -153,7 +153,8 @@ def _mirror(V, B, rng, tau, max_tries):
 
 def stack_memorize(X, y, rng: np.random.Generator, *, widths=None, m: int | None = None, d=None, r=None,
                    p1: float = 0.05, activations="step_strict", accumulator: str = "dedicated", lam: float = 1.0,
-                   tau: float | None = None, max_tries: int = 30, max_restarts: int = 5) -> StackedNetwork:
+                   tau: float | None = None, max_tries: int = 30, max_restarts: int = 5,
+                   verify: bool = True) -> StackedNetwork:
     """A deep network in ``F(n_1, ..., n_L, 1)`` with ``F(x_k) = y_k`` for all ``k`` ([V], Thm. 7.2 + OR).
 
     Parameters
@@ -175,6 +176,9 @@ def stack_memorize(X, y, rng: np.random.Generator, *, widths=None, m: int | None
         wording: add ``lam`` times the previous outputs into the last node of the next perception block).
     tau : perception threshold; ``None`` = per-pair midpoint of the margins (see :func:`memorize`).
     max_tries : sign draws per batch; max_restarts : fresh random layers before giving up.
+    verify : if False, return the first network whose perception layers were all found, *without*
+        requiring ``net(X)[:, 0] == y`` (to study constructions that can fail, e.g. ``"last_node"``
+        with ReLU).
 
     Returns
     -------
@@ -210,6 +214,8 @@ def stack_memorize(X, y, rng: np.random.Generator, *, widths=None, m: int | None
     tau = None if tau is None else as_float("tau", tau, min=0.0, strict_min=True)
     max_tries = as_int("max_tries", max_tries, min=1)
     max_restarts = as_int("max_restarts", max_restarts, min=1)
+    if not isinstance(verify, (bool, np.bool_)):
+        raise ValueError(f"verify must be True or False; got {verify!r}")
     S = len(d)
     acts = _acts(activations, S)
     if acts[0] == "relu" and any(a == "step_strict" for a in acts[1:S]):
@@ -225,7 +231,7 @@ def stack_memorize(X, y, rng: np.random.Generator, *, widths=None, m: int | None
             last = res
             continue
         net, tries, used = res
-        if np.array_equal(net(X)[:, 0], y):
+        if not verify or np.array_equal(net(X)[:, 0], y):
             arch = tuple(w) if w is not None else used
             return StackedNetwork(net, tuple(stage_pos), arch, used, tries, attempt)
         last = "the assembled network disagreed with the labels"

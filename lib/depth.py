@@ -474,8 +474,12 @@ def triangle_power_l1(g: PWL, n: int) -> tuple[float, float]:
     n = as_int("n", n, min=1, max=40)
     inner = [x for x in g.xs if 0 < x < 1]
     grid = np.arange(2**n + 1, dtype=np.float64) / 2**n
-    pts = np.unique(np.concatenate([grid, np.array([float(x) for x in inner], dtype=np.float64)]))
-    d = triangle_power(pts, n) - pwl_eval(g, pts)
+    knots = np.array([float(x) for x in inner], dtype=np.float64)
+    knots = knots[np.ldexp(knots, n) % 1 != 0]  # knots already on the grid add nothing
+    pos = np.searchsorted(grid, knots)
+    pts = np.insert(grid, pos, knots)  # sorted merge (knots are sorted)
+    fvals = np.insert((np.arange(2**n + 1) % 2).astype(np.float64), pos, triangle_power(knots, n))
+    d = fvals - pwl_eval(g, pts)
     da, db, w = d[:-1], d[1:], np.diff(pts)
     same = da * db >= 0
     absum = np.abs(da) + np.abs(db)

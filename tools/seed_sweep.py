@@ -1,6 +1,9 @@
 """Run chapters under many values of BOOK_SEED and count, per claim, how many seeds passed.
 
-    python tools/seed_sweep.py --seeds 20 [--jobs 2] [--out verification/seed-sweep.json] [chapter.md ...]
+    python tools/seed_sweep.py --seeds 20 [--jobs 2] [--out verification/seed-sweep.json] [--merge] [chapter.md ...]
+
+With ``--merge`` the named chapters replace their own rows in an existing ``--out`` file and the
+other chapters' rows are kept (to re-sweep only the chapters that changed).
 
 Each (chapter, seed) pair is executed in a fresh kernel with errors allowed, so a failing check
 does not hide the checks after it. The verdict records that lib.checks leaves in the outputs are
@@ -82,7 +85,30 @@ def summarise(runs: list[dict]) -> dict:
             passed = sum(any(c["claim"] == cid and c["verdict"] == "PASS" for c in r["claims"]) for r in rs)
             failed_seeds = [r["seed"] for r in rs if not any(c["claim"] == cid and c["verdict"] == "PASS" for c in r["claims"])]
             table.append({"chapter": chapter, "claim": cid, "passed": passed, "seeds": len(seeds), "failed_seeds": failed_seeds})
-    return {"claims": table, "runs": len(runs), "errors": [(r["chapter"], r["seed"], e) for r in runs for e in r["errors"]]}
+    seconds = defaultdict(float)
+    for r in runs:
+        seconds[r["chapter"]] += r["seconds"]
+    return {"claims": table, "runs": len(runs), "errors": [(r["chapter"], r["seed"], e) for r in runs for e in r["errors"]],
+            "chapter_seconds": {c: round(t, 1) for c, t in seconds.items()}}
+
+
+def merge(old: dict, new: dict) -> dict:
+    """``new``'s chapters replace theirs in ``old``; both must have used the same seeds."""
+    if (old.get("first_seed"), old.get("n_seeds")) != (new["first_seed"], new["n_seeds"]):
+        raise SystemExit("--merge needs the same --first-seed and --seeds as the file it merges into")
+    done = set(new["chapter_seconds"])
+    kept = [c for c in old["claims"] if c["chapter"] not in done]
+    old_runs = {c: t for c, t in old.get("chapter_seconds", {}).items() if c not in done}
+    order = [c for c in toc_order() if c in old_runs or c in done]
+    claims = sorted(kept + new["claims"], key=lambda c: order.index(c["chapter"]) if c["chapter"] in order else len(order))
+    return {"claims": claims, "runs": new["runs"] + len(old_runs) * new["n_seeds"],
+            "errors": [e for e in old["errors"] if e[0] not in done] + new["errors"],
+            "chapter_seconds": old_runs | new["chapter_seconds"], "seconds": round(old.get("seconds", 0) + new["seconds"], 1),
+            "first_seed": new["first_seed"], "n_seeds": new["n_seeds"]}
+
+
+def toc_order() -> list[str]:
+    return [str(p.relative_to(ROOT)) for p in toc_chapters()]
 
 
 def main(argv=None) -> int:
@@ -92,6 +118,7 @@ def main(argv=None) -> int:
     ap.add_argument("--first-seed", type=int, default=FIRST_SWEEP_SEED)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=None, help="write the results as JSON here")
+    ap.add_argument("--merge", action="store_true", help="replace only these chapters' rows in --out")
     args = ap.parse_args(argv)
     if args.seeds < 1 or args.jobs < 1:
         ap.error("--seeds and --jobs must be at least 1")
@@ -102,6 +129,10 @@ def main(argv=None) -> int:
         runs = list(pool.map(run_one, *zip(*jobs)))
     summary = summarise(runs)
     summary.update(seconds=round(time.perf_counter() - t0, 1), first_seed=args.first_seed, n_seeds=args.seeds)
+    if args.merge:
+        if not args.out or not Path(args.out).exists():
+            ap.error("--merge needs an existing --out file")
+        summary = merge(json.loads(Path(args.out).read_text()), summary)
     width = max((len(c["claim"]) for c in summary["claims"]), default=5)
     for c in summary["claims"]:
         flag = "ok  " if c["passed"] == c["seeds"] else "FAIL"
