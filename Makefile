@@ -51,5 +51,16 @@ bugs: $(STAMP)
 	$(BIN)/python tools/bug_hunt.py --jobs $(JOBS) --baseline --out verification/bug-hunt.json
 
 # Benchmarks (issue: performance): chapter times, kernels against the machine's matmul rate.
+# Everything takes ~20 min on 2 quiet cores; `make bench BENCH_ARGS=--quick` takes < 2 min.
+# The peer (neural-tangents) is benchmarked when .venv-peer exists: `make bench-peer` first.
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python tools/bench.py --out verification/bench.json
+	BENCH_PEER_VENV=$(abspath $(PEER_VENV)) $(BIN)/python tools/bench.py --out verification/bench.json $(BENCH_ARGS)
+
+# The peer's own venv, never .venv: jax and neural-tangents must not touch the book's pins.
+# PEER_VENV may live outside the repository (tools/bench.py finds it through BENCH_PEER_VENV).
+PEER_VENV ?= .venv-peer
+.PHONY: bench-peer
+bench-peer:
+	test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-peer.txt

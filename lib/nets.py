@@ -73,6 +73,19 @@ def activation_derivative(name: str, z) -> np.ndarray:
     return _DERIVATIVES[name](as_array("z", z, nonempty=False))
 
 
+# Overflow in an evaluation becomes the ValueError of _finite, not a stream of RuntimeWarnings.
+def _overflow_reported_below():
+    return np.errstate(over="ignore", invalid="ignore")
+
+
+def _finite(what: str, a: np.ndarray) -> np.ndarray:
+    """``a`` unchanged if finite; otherwise the evaluation overflowed, which is an input error."""
+    if not np.isfinite(a).all():
+        raise ValueError(f"{what} of the network is not finite (overflow): X or the weights are too "
+                         "large for float64 at this depth; rescale them (e.g. a smaller sigma_w)")
+    return a
+
+
 @dataclass(frozen=True)
 class Net:
     """A feed-forward network: ``weights[l]`` of shape (out, in), ``biases[l]`` of shape (out,).
@@ -164,9 +177,10 @@ class Net:
     def __call__(self, X) -> np.ndarray:
         """Outputs for rows ``X`` of shape ``(n, d_in)``; returns ``(n, d_out)``."""
         h = self._inputs(X)
-        for W, b, a in zip(self.weights, self.biases, self.activations):
-            h = ACTIVATIONS[a](h @ W.T + b)
-        return h
+        with _overflow_reported_below():
+            for W, b, a in zip(self.weights, self.biases, self.activations):
+                h = ACTIVATIONS[a](h @ W.T + b)
+        return _finite("the output", h)
 
     def forward(self, X) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """All layers: ``(pre, post)`` with ``pre[l]`` = z_{l+1} and ``post[l]`` = h_{l+1}.
@@ -175,11 +189,12 @@ class Net:
         """
         h = self._inputs(X)
         pre, post = [], []
-        for W, b, a in zip(self.weights, self.biases, self.activations):
-            z = h @ W.T + b
-            h = ACTIVATIONS[a](z)
-            pre.append(z)
-            post.append(h)
+        with _overflow_reported_below():
+            for W, b, a in zip(self.weights, self.biases, self.activations):
+                z = h @ W.T + b
+                h = ACTIVATIONS[a](z)
+                pre.append(_finite(f"layer {len(pre) + 1}", z))
+                post.append(h)
         return pre, post
 
     def jvp(self, X, V) -> tuple[np.ndarray, np.ndarray]:
@@ -190,11 +205,12 @@ class Net:
         """
         h = self._inputs(X)
         t = as_array("V", V, shape=h.shape)
-        for W, b, a in zip(self.weights, self.biases, self.activations):
-            z = h @ W.T + b
-            t = _DERIVATIVES[a](z) * (t @ W.T)
-            h = ACTIVATIONS[a](z)
-        return h, t
+        with _overflow_reported_below():
+            for W, b, a in zip(self.weights, self.biases, self.activations):
+                z = h @ W.T + b
+                t = _DERIVATIVES[a](z) * (t @ W.T)
+                h = ACTIVATIONS[a](z)
+        return _finite("the output", h), _finite("the tangent", t)
 
     # -- building ------------------------------------------------------------------------
     def then(self, other: "Net") -> "Net":

@@ -206,3 +206,25 @@ def test_random_valid_networks_give_finite_outputs_of_the_right_shape(widths, si
     net = nets.gaussian_net(widths, rng, sigma_w=sigma_w, density=density)
     out = net(rng.standard_normal((3, widths[0])))
     assert out.shape == (3, widths[-1]) and np.all(np.isfinite(out))
+
+
+def test_overflow_is_an_error_not_inf():
+    # 40 layers of weight 1e9 overflow float64: a clear ValueError, never inf or NaN
+    net = Net([np.full((2, 2), 1e9)] * 40, [np.zeros(2)] * 40, "relu")
+    for call in (lambda: net(np.ones((1, 2))), lambda: net.forward(np.ones((1, 2))),
+                 lambda: net.jvp(np.ones((1, 2)), np.ones((1, 2)))):
+        with pytest.raises(ValueError, match="not finite \\(overflow\\)"):
+            call()
+
+
+@settings(max_examples=30, deadline=None)
+@given(depth=st.integers(1, 60), sigma_w=st.floats(0.1, 50.0), seed=st.integers(0, 2**32 - 1))
+def test_deep_wide_variance_nets_are_finite_or_refuse(depth, sigma_w, seed):
+    rng = np.random.default_rng(seed)
+    net = nets.gaussian_net([4] * (depth + 1) + [1], rng, sigma_w=sigma_w, sigma_b=1.0)
+    try:
+        out = net(rng.standard_normal((5, 4)) * 10)
+    except ValueError as exc:
+        assert "overflow" in str(exc)
+    else:
+        assert out.shape == (5, 1) and np.isfinite(out).all()

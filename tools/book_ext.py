@@ -134,8 +134,10 @@ def _on_merge(app, env, docnames, other):
 
 
 def _on_get_outdated(app, env, added, changed, removed):
-    # the ledger depends on every chapter: always rebuild the pages that show it
-    return [d for d in getattr(env, "book_ledger_docs", set()) if d in env.found_docs]
+    # the ledger depends on every chapter: always rebuild the pages that show it; so are the pages
+    # named in book_always_rebuild (they read result files that Sphinx does not track)
+    always = set(getattr(env, "book_ledger_docs", set())) | set(app.config.book_always_rebuild)
+    return [d for d in always if d in env.found_docs]
 
 
 def _cell(text, *, literal=False):
@@ -221,6 +223,7 @@ def _on_doctree_resolved(app, doctree, docname):
 def setup(app):
     app.add_config_value("book_lib_paths", ["lib", "requirements.txt"], "env")
     app.add_config_value("book_lib_hash", "", "env")
+    app.add_config_value("book_always_rebuild", [], "env")
     app.connect("config-inited", _on_config_inited, priority=100)
     app.add_node(claims_ledger)
     app.add_directive("claims-ledger", ClaimsLedgerDirective)
