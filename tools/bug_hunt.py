@@ -42,7 +42,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-COPY_IGNORE = shutil.ignore_patterns(".venv", ".git", "_build", "_paired", "__pycache__", ".hypothesis",
+COPY_IGNORE = shutil.ignore_patterns(".venv*", ".git", "_build", "_paired", "__pycache__", ".hypothesis",
                                      "*.egg-info", ".pytest_cache", "screenshots")
 REQUIRED = ("id", "file", "find", "replace", "why", "targets")
 
