@@ -141,6 +141,7 @@ def as_generator(name: str, value) -> np.random.Generator:
 
 def as_widths(name: str, value, *, min_len: int = 1) -> list[int]:
     """A list of layer widths: at least ``min_len`` integers, each at least 1."""
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) < min_len:
+    if (isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or np.ndim(value) == 0
+            or len(value) < min_len):
         raise ValueError(f"{name} must list at least {min_len} width(s); got {value!r}")
     return [as_int(f"{name}[{i}]", k, min=1) for i, k in enumerate(value)]

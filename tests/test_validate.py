@@ -55,3 +55,8 @@ def test_as_widths():
                        ((3, 0), r"widths\[1\] must be at least 1"), ((3, 1.5), r"widths\[1\] must be an integer")]:
         with pytest.raises(ValueError, match=match):
             v.as_widths("widths", bad, min_len=2)
+
+
+def test_widths_refuse_a_zero_dimensional_array():
+    with pytest.raises(ValueError, match="widths must list at least 2"):
+        v.as_widths("widths", np.array(3), min_len=2)
