@@ -68,7 +68,26 @@ __all__ = [
     "hat",
     "prod_chain",
     "partition_of_unity",
+    "monomial_exponents",
+    "monomials",
+    "monomial_net",
+    "sine_product",
+    "sine_product_taylor",
+    "glued_approximation",
 ]
+
+# Largest grid exponents accepted (memory guards: a grid of 2^i points, or 2^i Fractions).
+MAX_GRID_POWER = 24
+MAX_PWL_POWER = 22
+MAX_BUMPS = 10_000
+
+
+def _hidden(name: str, value) -> list[int]:
+    """Hidden widths: a non-empty 1-D list of integers >= 1 (0-d arrays and scalars refused)."""
+    if isinstance(value, np.ndarray) and value.ndim != 1:
+        raise ValueError(f"{name} must list at least one width (a 1-D sequence); got {value!r}")
+    return as_widths(name, value, min_len=1)
+
 
 # ---------------------------------------------------------------------------------------------
 # The triangle map (Sec. 4.1)
@@ -398,7 +417,7 @@ def triangle_power_pwl(n: int) -> PWL:
 
     Same function as ``pwl_from_net(triangle_power_net(n))`` but built directly (fast for large ``n``).
     """
-    n = as_int("n", n, min=0)
+    n = as_int("n", n, min=0, max=MAX_PWL_POWER)
     if n == 0:
         return PWL((), (), (Fraction(1),), Fraction(0))
     N = 2**n
@@ -499,9 +518,7 @@ def lemma49_node_bound(widths: Sequence[int]) -> list[np.ndarray]:
     ``widths`` are the hidden widths ``(m_1, ..., m_L)``. Returns one array per layer, broadcast to
     the layer's width, of Python ints.
     """
-    if isinstance(widths, (str, bytes)) or not hasattr(widths, "__len__") or len(widths) < 1:
-        raise ValueError("widths must list at least one hidden width")
-    m = [as_int(f"widths[{i}]", w, min=1) for i, w in enumerate(widths)]
+    m = _hidden("widths", widths)
     return [np.full(m[i], 2 ** (i + 1) * math.prod(m[:i]), dtype=object) for i in range(len(m))]
 
 
@@ -510,9 +527,7 @@ def lemma49_bound(widths: Sequence[int]) -> tuple[int, float]:
 
     The first is the bound the proof gives, the second the stated (AM-GM) bound; first <= second.
     """
-    if isinstance(widths, (str, bytes)) or not hasattr(widths, "__len__") or len(widths) < 1:
-        raise ValueError("widths must list at least one hidden width")
-    m = [as_int(f"widths[{i}]", w, min=1) for i, w in enumerate(widths)]
+    m = _hidden("widths", widths)
     L = len(m)
     return 2**L * math.prod(m), (2 * sum(m) / L) ** L
 
@@ -525,7 +540,7 @@ def random_integer_net(hidden: Sequence[int], rng: np.random.Generator, *, max_w
     uniform on ``{-max_bias*den, ..., max_bias*den}``: all exactly representable, so piece counts
     are exact. ``hidden = (m_1, ..., m_L)``. ``bias_denominator`` must be a power of two.
     """
-    hidden = as_widths("hidden", hidden, min_len=1)
+    hidden = _hidden("hidden", hidden)
     as_generator("rng", rng)
     max_weight = as_int("max_weight", max_weight, min=1)
     den = as_int("bias_denominator", bias_denominator, min=1)
@@ -544,7 +559,7 @@ def net_affine_combination(nets: Sequence[Net], coefficients, bias: float = 0.0)
     All ``nets`` must be 1-input, 1-output with the same number of affine maps and activations
     (block-diagonal stacking). Used for Lemma 4.11 (1)-(2).
     """
-    if isinstance(nets, Net) or len(nets) < 1 or not all(isinstance(n, Net) for n in nets):
+    if not isinstance(nets, (list, tuple)) or len(nets) < 1 or not all(isinstance(n, Net) for n in nets):
         raise ValueError("nets must be a non-empty list of lib.nets.Net")
     a = as_array("coefficients", coefficients, shape=(len(nets),))
     b = as_float("bias", bias)
@@ -580,7 +595,7 @@ def square_interpolant(x, i: int) -> np.ndarray:
 
     Defined on ``[0, 1]``; ``x`` outside raises. Any shape.
     """
-    i = as_int("i", i, min=0)
+    i = as_int("i", i, min=0, max=MAX_GRID_POWER)
     x = as_array("x", x, nonempty=False)
     if x.size and (x.min() < 0 or x.max() > 1):
         raise ValueError("x must lie in [0, 1], the domain of h_i")
@@ -639,7 +654,7 @@ def square_shallow_net(i: int) -> Net:
     ``(2k + 1) / 2^i`` and grows by ``2 / 2^i`` at each interior knot; the linear term is the unit
     ``relu(x)``. This is the shallow, uniform-knot construction that Thm 4.2 improves on.
     """
-    i = as_int("i", i, min=0)
+    i = as_int("i", i, min=0, max=20)
     n = 2**i
     W1 = np.ones((n, 1))
     b1 = -np.arange(n) / n
@@ -674,8 +689,16 @@ def product_fn(x, y, i: int, variant: str = "symmetric") -> np.ndarray:
     ``x`` and ``y`` broadcast.
     """
     as_choice("variant", variant, ("notes", "symmetric"))
+    i = as_int("i", i, min=0, max=MAX_GRID_POWER)
     x = as_array("x", x, nonempty=False)
     y = as_array("y", y, nonempty=False)
+    for name, v in (("x", x), ("y", y)):
+        if v.size and (v.min() < 0 or v.max() > 1):
+            raise ValueError(f"{name} must lie in [0, 1], the domain of the product")
+    try:
+        np.broadcast_shapes(x.shape, y.shape)
+    except ValueError as exc:
+        raise ValueError(f"x and y must broadcast; got shapes {x.shape} and {y.shape}") from exc
     h = lambda z: square_interpolant(z, i)  # noqa: E731
     m = (x + y) / 2
     if variant == "notes":
@@ -716,7 +739,9 @@ def hat(a, s: int) -> np.ndarray:
     s = as_int("s", s, min=1)
     a = as_array("a", a, nonempty=False)
     r = lambda z: np.maximum(z, 0.0)  # noqa: E731
-    return r(s * a + 1) - 2 * r(s * a) + r(s * a - 1)
+    # the exact value lies in [0, 1]; the clip removes rounding residues of order 1e-16 (which made
+    # the bump slightly negative at some points, found by the property tests)
+    return np.clip(r(s * a + 1) - 2 * r(s * a) + r(s * a - 1), 0.0, 1.0)
 
 
 def prod_chain(X, k: int, variant: str = "symmetric") -> np.ndarray:
@@ -730,6 +755,7 @@ def prod_chain(X, k: int, variant: str = "symmetric") -> np.ndarray:
     X = as_array("X", X, ndim=2)
     if X.min() < 0 or X.max() > 1:
         raise ValueError("X must lie in [0, 1]^l")
+    k = as_int("k", k, min=0, max=MAX_GRID_POWER)
     as_choice("variant", variant, ("notes", "symmetric"))
     out = X[:, 0].copy()
     for j in range(1, X.shape[1]):
@@ -750,6 +776,8 @@ def partition_of_unity(X, s: int, k: int | None = None, variant: str = "symmetri
         k = as_int("k", k, min=1)
     as_choice("variant", variant, ("notes", "symmetric"))
     n, d = X.shape
+    if (s + 1) ** d > MAX_BUMPS:
+        raise ValueError(f"s must give at most {MAX_BUMPS} bumps, (s + 1)^d; got s={s}, d={d}")
     grid = np.arange(s + 1) / s
     H = np.clip(hat(X[:, :, None] - grid[None, None, :], s), 0.0, 1.0)  # (n, d, s+1); clip = rounding guard
     cols = []
@@ -757,6 +785,170 @@ def partition_of_unity(X, s: int, k: int | None = None, variant: str = "symmetri
         F = np.stack([H[:, j, v[j]] for j in range(d)], axis=1)  # (n, d)
         cols.append(F.prod(axis=1) if k is None or d == 1 else prod_chain(F, k, variant))
     return np.stack(cols, axis=1)
+
+
+def monomial_exponents(d: int, r: int) -> np.ndarray:
+    """All exponent vectors ``alpha >= 0`` with ``sum(alpha) <= r`` in ``d`` variables (Lemma 5.4's index set).
+
+    Returns an integer array of shape ``(N, d)``, ``N = C(d + r, r)``, ordered by degree and then
+    lexicographically (largest power of ``x_1`` first).
+    """
+    d = as_int("d", d, min=1, max=20)
+    r = as_int("r", r, min=0, max=20)
+    if math.comb(d + r, r) > MAX_BUMPS * 10:
+        raise ValueError(f"d and r must give at most {MAX_BUMPS * 10} monomials; got C(d + r, r) = {math.comb(d + r, r)}")
+
+    def compositions(total, parts):
+        if parts == 1:
+            yield (total,)
+            return
+        for first in range(total, -1, -1):
+            for rest in compositions(total - first, parts - 1):
+                yield (first,) + rest
+
+    rows = [c for q in range(r + 1) for c in compositions(q, d)]
+    return np.array(rows, dtype=np.int64).reshape(-1, d)
+
+
+def _factors(alpha) -> list[int]:
+    """``alpha`` written as the list ``v`` of coordinates with repetition (proof of Lemma 5.4)."""
+    a = as_array("alpha", alpha, ndim=1, dtype=np.int64)
+    if a.size == 0 or np.any(a < 0):
+        raise ValueError(f"alpha must be a non-empty vector of non-negative integers; got {alpha!r}")
+    return [j for j, m in enumerate(a) for _ in range(int(m))]
+
+
+def monomials(X, r: int, k: int, variant: str = "symmetric") -> np.ndarray:
+    """``mono_{k,r}(x)`` of Lemma 5.4: approximate ``x^alpha`` for every ``alpha`` of ``monomial_exponents(d, r)``.
+
+    Coordinate ``alpha`` is ``prod_{k,q}(x_{v_1}, ..., x_{v_q})`` (see :func:`prod_chain`) with ``v`` the
+    coordinates repeated by multiplicity and ``q = |alpha|``; degree 0 gives 1 and degree 1 gives ``x_j``
+    exactly. ``X``: ``(n, d)`` in ``[0, 1]``; returns ``(n, N)``.
+    """
+    X = as_array("X", X, ndim=2)
+    if X.min() < 0 or X.max() > 1:
+        raise ValueError("X must lie in [0, 1]^d")
+    k = as_int("k", k, min=0, max=MAX_GRID_POWER)
+    as_choice("variant", variant, ("notes", "symmetric"))
+    A = monomial_exponents(X.shape[1], r)
+    cols = []
+    for alpha in A:
+        v = _factors(alpha)
+        cols.append(np.ones(X.shape[0]) if not v else prod_chain(X[:, v], k, variant))
+    return np.stack(cols, axis=1)
+
+
+def _fold(net: Net) -> Net:
+    """Merge every affine map whose activation is ``identity`` into the next map (same function)."""
+    Ws, bs, acts = [net.weights[0]], [net.biases[0]], [net.activations[0]]
+    for W, b, a in zip(net.weights[1:], net.biases[1:], net.activations[1:]):
+        if acts[-1] == "identity":
+            Ws[-1], bs[-1], acts[-1] = W @ Ws[-1], W @ bs[-1] + b, a
+        else:
+            Ws.append(W), bs.append(b), acts.append(a)
+    return Net(Ws, bs, tuple(acts))
+
+
+def _product_stage(k: int, variant: str, n_pass: int) -> Net:
+    """``(p, y, z_1..z_m) -> (clip(prod_{k,2}(p, y)), z_1..z_m)`` with ``m = n_pass``, valid on ``[0, 1]``.
+
+    The pass-through coordinates ride along as ``relu(z) = z`` units; the clip is
+    ``relu(t) - relu(t - 1)`` (one more hidden layer of 2 units).
+    """
+    P = product_net(k, variant)
+    I = np.eye(n_pass)
+    Ws, bs = [], []
+    for l, (W, b) in enumerate(zip(P.weights, P.biases)):
+        Ws.append(np.block([[W, np.zeros((W.shape[0], n_pass))], [np.zeros((n_pass, W.shape[1])), I]]))
+        bs.append(np.concatenate([b, np.zeros(n_pass)]))
+    # clip layer: (t, z) -> relu(t), relu(t - 1), relu(z); then output relu(t) - relu(t - 1), z
+    Ws.append(np.block([[np.array([[1.0], [1.0]]), np.zeros((2, n_pass))], [np.zeros((n_pass, 1)), I]]))
+    bs.append(np.concatenate([[0.0, -1.0], np.zeros(n_pass)]))
+    Ws.append(np.block([[np.array([[1.0, -1.0]]), np.zeros((1, n_pass))], [np.zeros((n_pass, 2)), I]]))
+    bs.append(np.zeros(1 + n_pass))
+    acts = ("relu",) * (P.depth - 1) + ("identity", "relu", "identity")
+    return Net(Ws, bs, acts)
+
+
+def monomial_net(alpha, k: int, variant: str = "symmetric") -> Net:
+    """``mono_{k,r}(x)_alpha`` as a ReLU ``Net`` with ``d = len(alpha)`` inputs and 1 output (Lemma 5.4).
+
+    A chain of ``q - 1`` product stages (``q = |alpha|``), each ``product_net(k)`` followed by a clip to
+    ``[0, 1]``, with the factors still to come carried along as ``relu(x) = x`` units: ``(q - 1)(k + 1)``
+    hidden layers. Equal to ``monomials(X, r, k, variant)[:, alpha]`` on ``[0, 1]^d`` (and only there).
+    ``q = 0`` gives the constant 1 and ``q = 1`` the coordinate, both as a single affine map.
+    """
+    v = _factors(alpha)
+    d = len(np.atleast_1d(alpha))
+    k = as_int("k", k, min=1, max=MAX_GRID_POWER)
+    as_choice("variant", variant, ("notes", "symmetric"))
+    if len(v) <= 1:
+        W = np.zeros((1, d))
+        if v:
+            W[0, v[0]] = 1.0
+        return Net([W], [np.array([0.0 if v else 1.0])], ("identity",))
+    select = np.zeros((len(v), d))
+    select[np.arange(len(v)), v] = 1.0
+    net = Net([select], [np.zeros(len(v))], ("identity",))
+    for m in range(len(v) - 2, -1, -1):  # remaining pass-through factors after this stage
+        net = net.then(_product_stage(k, variant, m))
+    return _fold(net)
+
+
+def sine_product(X) -> np.ndarray:
+    """The test function ``g(x) = 1/2 + (1/4) prod_j sin(2 pi x_j)`` (values in ``[1/4, 3/4]``). ``X``: ``(n, d)``."""
+    X = as_array("X", X, ndim=2)
+    return 0.5 + 0.25 * np.prod(np.sin(2 * np.pi * X), axis=1)
+
+
+def sine_product_taylor(X, s: int, r: int) -> np.ndarray:
+    """Degree ``r - 1`` Taylor polynomials ``p_v(x)`` of :func:`sine_product` at every grid point ``v`` of
+    ``{0, 1/s, ..., 1}^d``, evaluated at the rows of ``X`` (the local polynomials of Thm 5.4's proof).
+
+    ``d^alpha g(v) = (1/4) (2 pi)^|alpha| prod_j sin(2 pi v_j + alpha_j pi / 2)`` (plus ``1/2`` for
+    ``alpha = 0``), so ``p_v(x) = sum_{|alpha| < r} d^alpha g(v) (x - v)^alpha / alpha!``.
+    Returns ``(n, (s+1)^d)``, columns in the order of :func:`partition_of_unity`. ``r >= 1``.
+    """
+    X = as_array("X", X, ndim=2)
+    s = as_int("s", s, min=1)
+    r = as_int("r", r, min=1, max=12)
+    n, d = X.shape
+    if (s + 1) ** d > MAX_BUMPS:
+        raise ValueError(f"s must give at most {MAX_BUMPS} grid points, (s + 1)^d; got s={s}, d={d}")
+    V = np.array(list(np.ndindex(*(s + 1,) * d)), dtype=np.float64).reshape(-1, d) / s  # (m, d)
+    Z = X[:, None, :] - V[None]  # (n, m, d)
+    powers = [np.ones_like(Z)]
+    for _ in range(r - 1):
+        powers.append(powers[-1] * Z)  # powers[a] = Z**a
+    out = np.full((n, V.shape[0]), 0.5)
+    for alpha in monomial_exponents(d, r - 1):
+        coef = 0.25 * (2 * np.pi) ** alpha.sum() * np.prod(np.sin(2 * np.pi * V + alpha * np.pi / 2), axis=1)
+        coef = coef / np.prod([math.factorial(int(a)) for a in alpha])
+        term = powers[alpha[0]][:, :, 0].copy()
+        for j in range(1, d):
+            term *= powers[alpha[j]][:, :, j]
+        out += coef[None] * term
+    return out
+
+
+def glued_approximation(X, s: int, k: int, local_values, variant: str = "symmetric") -> np.ndarray:
+    """The gluing of Thm 5.4's proof: ``f(x) = sum_v prod_{k,2}(clip(p_v(x)), clip(part_{k,s}(x)_v))``.
+
+    ``local_values``: ``(n, (s+1)^d)``, the local polynomials ``p_v`` at the rows of ``X`` (e.g.
+    :func:`sine_product_taylor`); ``part`` is :func:`partition_of_unity` with the chosen product. The
+    clips to ``[0, 1]`` (``relu(z) - relu(z - 1)``) are this book's addition, needed so the products
+    are evaluated on their domain (the draft's "clip" remark). ``X``: ``(n, d)`` in ``[0, 1]^d``;
+    returns ``(n,)``.
+    """
+    X = as_array("X", X, ndim=2)
+    if X.size and (X.min() < 0 or X.max() > 1):
+        raise ValueError("X must lie in [0, 1]^d")
+    s = as_int("s", s, min=1)
+    k = as_int("k", k, min=1, max=MAX_GRID_POWER)
+    as_choice("variant", variant, ("notes", "symmetric"))
+    P = as_array("local_values", local_values, shape=(X.shape[0], (s + 1) ** X.shape[1]))
+    part = np.clip(partition_of_unity(X, s, k, variant), 0.0, 1.0)
+    return product_fn(np.clip(P, 0.0, 1.0), part, k, variant).sum(axis=1)
 
 
 def square_l2_error_interpolant(i: int) -> Fraction:
@@ -811,9 +1003,9 @@ def pwl_l2_to_square(g: PWL, lo: float = 0.0, hi: float = 1.0) -> Fraction:
 
 def thm46_bound(n_units: int, n_layers: int) -> float:
     """Telgarsky's Thm 4.6 lower bound ``1 / (5760 (2N/L)^(4L))`` for ``N`` units in ``L`` hidden layers."""
-    N = as_int("n_units", n_units, min=1)
     L = as_int("n_layers", n_layers, min=1)
-    return 1.0 / (5760.0 * (2.0 * N / L) ** (4 * L))
+    N = as_int("n_units", n_units, min=L)  # every hidden layer has at least one unit
+    return 1.0 / (5760.0 * (2.0 * N / L) ** (4 * L)) if 4 * L * math.log2(2.0 * N / L) < 1000 else 0.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -830,7 +1022,7 @@ def fit_l1(hidden: Sequence[int], x, y, generator, *, steps: int = 1000, restart
     """
     import torch
 
-    hidden = as_widths("hidden", hidden, min_len=1)
+    hidden = _hidden("hidden", hidden)
     x = as_array("x", x, ndim=1)
     y = as_array("y", y, shape=(x.size,))
     if not isinstance(generator, torch.Generator):

@@ -302,3 +302,149 @@ def test_value_errors():
         D.hat(np.array([0.1]), 0)
     with pytest.raises(ValueError, match="L"):
         D.fractal_form(np.array([0.5]), 0)
+
+
+# -- float L1 distance to Delta^n (Thm 4.4 at large n) -------------------------------------------
+def test_triangle_power_l1_against_exact_rationals():
+    r = rng(40)
+    for n in (1, 3, 6, 9):
+        f = D.triangle_power_pwl(n)
+        for _ in range(5):
+            p = D.pwl_from_net(nets.gaussian_net([1, 3, 3, 1], r, sigma_w=1.5, sigma_b=0.5))
+            val, B = D.triangle_power_l1(p, n)
+            assert 0 < B < 1e-11
+            assert abs(Fraction(val) - D.pwl_l1_distance(f, p)) <= B
+
+
+def test_triangle_power_l1_closed_forms():
+    for j in range(0, 8):
+        val, B = D.triangle_power_l1(D.triangle_power_pwl(j), 12)
+        assert abs(val - 1 / 3) <= B
+    half = D.PWL((), (), (Fraction(0),), Fraction(1, 2))
+    assert abs(D.triangle_power_l1(half, 15)[0] - 0.25) <= D.triangle_power_l1(half, 15)[1]
+    assert D.triangle_power_l1(D.triangle_power_pwl(7), 7)[0] == 0.0
+
+
+def test_triangle_float_exact_on_floats():
+    x = rng(41).random(500)
+    q = [Fraction(v) for v in x]
+    for k in range(1, 25):
+        q = [2 * v if v < Fraction(1, 2) else 2 - 2 * v for v in q]
+    assert all(Fraction(a) == b for a, b in zip(D.triangle_power(x, 24), q))
+
+
+def test_triangle_power_l1_value_errors():
+    p = D.triangle_power_pwl(2)
+    with pytest.raises(ValueError, match="g must"):
+        D.triangle_power_l1(np.zeros(3), 4)
+    for bad in (0, 41, 2.5, "3", None):
+        with pytest.raises(ValueError, match="n"):
+            D.triangle_power_l1(p, bad)
+
+
+# -- monomials (Lemma 5.4) -------------------------------------------------------------------------
+def test_monomial_exponents_closed_form():
+    for d in range(1, 5):
+        for r in range(0, 5):
+            A = D.monomial_exponents(d, r)
+            assert A.shape == (math.comb(d + r, r), d)
+            assert len({tuple(a) for a in A}) == len(A) and A.min() >= 0 and A.sum(axis=1).max() <= r
+            assert np.all(np.diff(A.sum(axis=1)) >= 0)  # graded order
+    assert D.monomial_exponents(2, 1).tolist() == [[0, 0], [1, 0], [0, 1]]
+
+
+def test_monomials_against_brute_force_products():
+    X = rng(50).random((300, 3))
+    A = D.monomial_exponents(3, 3)
+    for k in (3, 7):
+        M = D.monomials(X, 3, k)
+        true = np.prod(X[:, None, :] ** A[None], axis=2)
+        q = A.sum(axis=1)
+        assert np.array_equal(M[:, q <= 1], true[:, q <= 1])
+        assert np.all(np.abs(M - true) <= np.maximum(q - 1, 0) * 4.0**-k + 1e-13)
+    # x^2 via the notes' product is h_k itself
+    t = dyadic(10)
+    assert np.array_equal(D.monomials(t[:, None], 2, 4, "notes")[:, 2], D.square_interpolant(t, 4))
+
+
+def test_monomial_net_matches_function_and_size():
+    X = rng(51).random((200, 2))
+    A = D.monomial_exponents(2, 4)
+    M = D.monomials(X, 4, 3)
+    for j, a in enumerate(A):
+        g = D.monomial_net(a, 3)
+        assert np.allclose(g(X)[:, 0], M[:, j], atol=1e-13)
+        q, k = int(a.sum()), 3
+        if q >= 2:
+            assert g.depth - 1 == (q - 1) * (k + 1)
+            assert g.num_nodes == (q - 1) * (12 * k - 1) + (k + 1) * (q - 1) * (q - 2) // 2
+            assert all(act == "relu" for act in g.activations[:-1])
+
+
+def test_monomial_value_errors():
+    with pytest.raises(ValueError, match="d"):
+        D.monomial_exponents(0, 2)
+    with pytest.raises(ValueError, match="r"):
+        D.monomial_exponents(2, -1)
+    with pytest.raises(ValueError, match="d and r"):
+        D.monomial_exponents(20, 20)
+    with pytest.raises(ValueError, match="X must lie"):
+        D.monomials(np.full((2, 2), 1.5), 2, 3)
+    with pytest.raises(ValueError, match="k"):
+        D.monomials(np.full((2, 2), 0.5), 2, -1)
+    with pytest.raises(ValueError, match="alpha"):
+        D.monomial_net(np.array([-1, 2]), 3)
+    with pytest.raises(ValueError, match="alpha"):
+        D.monomial_net(np.array([1.5]), 3)
+    with pytest.raises(ValueError, match="k"):
+        D.monomial_net(np.array([1, 1]), 0)
+
+
+def test_fold_merges_affine_maps_with_biases():
+    r = rng(52)
+    net = Net([r.standard_normal((3, 2)), r.standard_normal((4, 3)), r.standard_normal((1, 4))],
+              [r.standard_normal(3), r.standard_normal(4), r.standard_normal(1)], ("identity", "relu", "identity"))
+    folded = D._fold(net)
+    X = r.standard_normal((50, 2))
+    assert folded.depth == 2 and np.allclose(folded(X), net(X), atol=1e-12)
+
+
+# -- gluing (proof of Thm 5.4) -------------------------------------------------------------------
+def test_sine_product_taylor_is_taylor():
+    r_ = rng(60)
+    V = np.array(list(np.ndindex(5, 5)), dtype=float) / 4
+    P = D.sine_product_taylor(V, 4, 3)
+    assert np.allclose(np.diag(P), D.sine_product(V), atol=1e-14)  # p_v(v) = g(v)
+    # the remainder of degree r - 1 shrinks like h^r
+    for r in (1, 2, 3, 4):
+        errs = []
+        for h in (1e-2, 5e-3):
+            x = np.array([[0.5 + h, 0.25 - h]])
+            errs.append(abs(D.sine_product_taylor(x, 4, r)[0, 2 * 5 + 1] - D.sine_product(x)[0]))
+        assert errs[1] < errs[0] * 0.5 ** (r - 0.5)
+
+
+def test_glued_approximation_exact_limit_and_bound():
+    t = np.linspace(0, 1, 21)
+    X = np.stack(np.meshgrid(t, t), -1).reshape(-1, 2)
+    s = 4
+    P = D.sine_product_taylor(X, s, 2)
+    # with many product levels the glue is the exact partition-of-unity combination of clipped p_v
+    exact = (D.partition_of_unity(X, s) * np.clip(P, 0, 1)).sum(axis=1)
+    assert np.allclose(D.glued_approximation(X, s, 20, P), exact, atol=1e-9)
+    err = np.abs(D.glued_approximation(X, 8, 6, D.sine_product_taylor(X, 8, 3)) - D.sine_product(X)).max()
+    assert err <= (2 * np.pi) ** 3 / 4 * 8 / (6 * 8**3) + 8 * 4.0**-6
+
+
+def test_gluing_value_errors():
+    X = np.full((3, 2), 0.5)
+    with pytest.raises(ValueError, match="local_values"):
+        D.glued_approximation(X, 2, 3, np.zeros((3, 8)))
+    with pytest.raises(ValueError, match="X must lie"):
+        D.glued_approximation(X + 1, 2, 3, np.zeros((3, 9)))
+    with pytest.raises(ValueError, match="r"):
+        D.sine_product_taylor(X, 2, 0)
+    with pytest.raises(ValueError, match="s"):
+        D.sine_product_taylor(X, 200, 2)
+    with pytest.raises(ValueError, match="X"):
+        D.sine_product(np.ones(3))
