@@ -63,12 +63,22 @@ __all__ = [
     "discrete_joint_abs_means",
     "one_layer_ratios",
     "growth_factors",
+    "flip_differences",
+    "mean_abs",
+    "richardson",
+    "arc_segment",
 ]
 
 DISTS = ("gaussian", "uniform", "discrete")
 BIAS_DISTS = ("gaussian", "uniform", "discrete", "zero")
 SCALINGS = ("fan_in", "none", "fan_in_density")
 DTYPES = ("float64", "float32")
+
+
+def _flag(name, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
 
 
 def _scale(dist: str, scale) -> float:
@@ -324,19 +334,21 @@ def polyline_length(Z, closed=False, *, dtype="float64") -> np.ndarray:
     Z = as_array("Z", Z).astype(_dtype(dtype), copy=False)
     if Z.ndim < 2 or Z.shape[-2] < 2:
         raise ValueError(f"Z must have shape (..., T, k) with T >= 2 points; got shape {Z.shape}")
-    return _polyline(Z, bool(closed))
+    return _polyline(Z, _flag("closed", closed))
 
 
 def chord_lengths(X, Ws, bs, *, closed=False, pre=False, dtype="float64") -> np.ndarray:
     """Polyline lengths of the images of the polyline ``X`` at every layer, without storing layers.
 
     Returns ``(n_nets, d + 1)`` post-activation lengths ``l(z^(0..d))``, or with ``pre=True``
-    ``(n_nets, d)`` pre-activation lengths ``l(h^(0..d-1))``. ``X`` is ``(T, k_0)``, ``T >= 2``.
+    ``(n_nets, d)`` pre-activation lengths ``l(h^(0..d-1))``. ``X`` is ``(T, k_0)``, ``T >= 2``
+    (or ``(n_nets, T, k_0)``, one polyline per network).
     A chord length never exceeds the arc length of the curve it samples. ``dtype``
     (``'float64'`` or ``'float32'``) is the precision of the whole computation (the result is float64).
     """
     _check_layers(Ws, bs)
     dt = _dtype(dtype)
+    closed, pre = _flag("closed", closed), _flag("pre", pre)
     Z0 = _inputs(X, Ws)
     if Z0.shape[1] < 2:
         raise ValueError(f"X must hold at least 2 points for a polyline; got {Z0.shape[1]}")
@@ -367,6 +379,7 @@ def layer_speeds(X, dX, Ws, bs, *, pre=False, dtype="float64") -> np.ndarray:
     """
     _check_layers(Ws, bs)
     dt = _dtype(dtype)
+    pre = _flag("pre", pre)
     Z0 = _inputs(X, Ws)
     dZ0 = _inputs(dX, Ws, "dX")
     if dZ0.shape != Z0.shape:
@@ -440,7 +453,7 @@ def exact_lengths(X, Ws, bs, *, closed=False):
         raise ValueError(f"X must hold at least 2 vertices; got {X.shape[0]}")
     if X.shape[1] != Ws[0].shape[2]:
         raise ValueError(f"X must have {Ws[0].shape[2]} columns (the input width); got {X.shape[1]}")
-    if closed:
+    if _flag("closed", closed):
         X = np.concatenate([X, X[:1]])
     L, K = [], []
     for n in range(Ws[0].shape[0]):
@@ -719,3 +732,109 @@ def growth_factors(X, dX, Ws, bs) -> np.ndarray:
     alive = den > 0
     ratios = np.where(alive, num / np.where(alive, den, 1.0), 0.0)
     return ratios.sum(axis=(1, 2)) / np.maximum(alive.sum(axis=(1, 2)), 1)
+
+
+def flip_differences(Y, corners) -> np.ndarray:
+    """``D[i, j] = 1[Y_i > a_j] - 1[-Y_i > a_j]`` (coordinatewise ``>``, all coordinates) for boxes ``{y > a_j}``.
+
+    If the law of ``Y`` is even, ``P(Y in B) = P(-Y in B)`` for every box ``B``, so every column of
+    ``D`` has mean exactly 0; this is the Monte Carlo form of Lemmas 1 and 3 of the paper (an even
+    law stays even under linear maps and marginals). A corner entry ``-inf`` leaves that coordinate
+    free, which tests a marginal.
+
+    Parameters
+    ----------
+    Y : ``(n, m)`` samples.
+    corners : ``(q, m)`` lower corners ``a_j``; entries may be ``-inf`` but not NaN or ``+inf``.
+
+    Returns
+    -------
+    ndarray of shape ``(n, q)`` with entries in ``{-1, 0, 1}`` (float64).
+    """
+    Y = as_array("Y", Y, ndim=2)
+    a = as_array("corners", corners, ndim=2, finite=False)
+    if a.shape[1] != Y.shape[1]:
+        raise ValueError(f"corners must have {Y.shape[1]} columns (the dimension of Y); got {a.shape[1]}")
+    if np.any(np.isnan(a)) or np.any(a == np.inf):
+        raise ValueError("corners must not contain NaN or +inf (use -inf for a free coordinate)")
+    inside = np.all(Y[:, None, :] > a[None], axis=2)
+    mirrored = np.all(-Y[:, None, :] > a[None], axis=2)
+    return inside.astype(np.float64) - mirrored.astype(np.float64)
+
+
+def richardson(coarse, fine, *, ratio=2.0, order=1.0) -> np.ndarray:
+    """Richardson extrapolation ``fine + (fine - coarse) / (ratio**order - 1)``.
+
+    If a measurement at resolution ``N`` errs by ``a / N**order`` (plus smaller terms) and ``fine`` is
+    taken at ``ratio * N``, the leading error cancels. For chord lengths of ReLU images (deficit
+    ``~ 1/N``, order 1, ratio 2) this is ``2 L_2N - L_N``. ``coarse`` and ``fine`` are arrays of one
+    shape (or broadcastable); returns their broadcast shape. The book's addition; the paper does
+    not extrapolate.
+    """
+    c = as_array("coarse", coarse)
+    f = as_array("fine", fine)
+    r = as_float("ratio", ratio, min=1.0, strict_min=True)
+    p = as_float("order", order, min=0.0, strict_min=True)
+    try:
+        shape = np.broadcast_shapes(c.shape, f.shape)
+    except ValueError as exc:
+        raise ValueError(f"coarse and fine must have broadcastable shapes; got {c.shape} and {f.shape}") from exc
+    with np.errstate(over="ignore"):
+        denom = float(np.float64(r) ** p) - 1.0
+    if not np.isfinite(denom) or denom <= 0:
+        raise ValueError(f"ratio**order - 1 must be positive and finite; got ratio={r}, order={p}")
+    return np.broadcast_to(f + (f - c) / denom, shape).copy()
+
+
+def mean_abs(dist, scale) -> float:
+    """``E|w|`` for one draw of ``P`` before the width scaling (no sparsity).
+
+    Gaussian ``N(0, sigma^2)``: ``sigma sqrt(2/pi)``; uniform ``U(-C, C)``: ``C / 2``; lattice
+    ``{-C..C}``: ``C(C+1) / (2C+1)``. At width 1 the proof of Theorem 2 is exact up to its constant
+    ``M``: ``E l(z^(d)) = (alpha E|w| / 2)^d l(x)`` (the book's addition), which equals the bound
+    only when ``M = E|w|``, i.e. for the Gaussian.
+    """
+    as_choice("dist", dist, DISTS)
+    s = _scale(dist, scale)
+    if dist == "gaussian":
+        return float(s * np.sqrt(2 / np.pi))
+    if dist == "uniform":
+        return s / 2
+    return s * (s + 1) / (2 * s + 1)
+
+
+def arc_segment(x0, x1, t, pairs):
+    """The paper's "curved" trajectory of Appendix C.1: a segment bent into semicircles in some planes.
+
+    The source says only "a straight line which has been modified to be a semi-circular arc in 100
+    randomly chosen hyperplanes"; the book's reading: for each coordinate pair ``(i, j)`` in
+    ``pairs`` (disjoint), the projection onto coordinates ``i, j`` runs along the half circle with
+    diameter from ``(x0_i, x0_j)`` to ``(x1_i, x1_j)`` (angle ``theta_0 + pi t``); the other
+    coordinates move on the straight line ``x0 + t (x1 - x0)``. The speed is constant, so the
+    length is ``sqrt(sum_other (x1 - x0)^2 + (pi^2 / 4) sum_pairs ((x1 - x0)_i^2 + (x1 - x0)_j^2))``.
+
+    Parameters
+    ----------
+    x0, x1 : ``(n,)`` end points.
+    t : ``(T,)`` parameter values in ``[0, 1]``.
+    pairs : ``(q, 2)`` integer coordinate pairs, all ``2q`` indices distinct and in ``[0, n)``.
+
+    Returns
+    -------
+    X, dX : ``(T, n)`` points and velocities ``x'(t)``.
+    """
+    x0 = as_array("x0", x0, ndim=1)
+    x1 = as_array("x1", x1, shape=x0.shape)
+    t = as_array("t", t, ndim=1)
+    P = as_array("pairs", pairs, ndim=2, dtype=np.int64, nonempty=False)
+    if P.shape[1] != 2 or np.unique(P).size != P.size or (P.size and (P.min() < 0 or P.max() >= x0.size)):
+        raise ValueError(f"pairs must be a (q, 2) array of distinct coordinates in [0, {x0.size}); got shape {P.shape}")
+    X, dX = segment(x0, x1, t)
+    if P.size:
+        i, j = P[:, 0], P[:, 1]
+        ci, cj = (x0[i] + x1[i]) / 2, (x0[j] + x1[j]) / 2
+        rho = np.hypot(x0[i] - ci, x0[j] - cj)
+        theta = np.arctan2(x0[j] - cj, x0[i] - ci)[None, :] + np.pi * t[:, None]     # (T, q)
+        X[:, i], X[:, j] = ci + rho * np.cos(theta), cj + rho * np.sin(theta)
+        dX[:, i], dX[:, j] = -np.pi * rho * np.sin(theta), np.pi * rho * np.cos(theta)
+    return X, dX
