@@ -271,23 +271,32 @@ def _steps(X, dX, Ws, bs, dtype=np.float64):
     """Yield ``(h, dh, z, dz)`` layer by layer; one batched GEMM for points and tangents together.
 
     Everything (inputs, weights, biases, sums) is held in ``dtype``; float32 is for precision studies.
+    Points and tangents share one buffer ``(n_nets, 2T, k)``, so no layer concatenates or copies:
+    the bias is added in place and ReLU and its mask write straight into the next layer's input.
     """
-    z = X.astype(dtype, copy=False)
-    dz = None if dX is None else dX.astype(dtype, copy=False)
-    T = X.shape[1]
     dtype = np.dtype(dtype)
-    zero = dtype.type(0)
+    T = X.shape[1]
+    if dX is None:
+        both = X.astype(dtype, copy=False)
+    else:
+        both = np.concatenate([X.astype(dtype, copy=False), dX.astype(dtype, copy=False)], axis=1)
     for W, b in zip(Ws, bs):
         W = np.asarray(W).astype(dtype, copy=False)
         b = np.asarray(b).astype(dtype, copy=False)
-        both = z if dz is None else np.concatenate([z, dz], axis=1)
         out = np.matmul(both, np.ascontiguousarray(np.swapaxes(W, 1, 2)))  # contiguous: BLAS path
-        h = out[:, :T] + b[:, None, :]
+        h = out[:, :T]
+        h += b[:, None, :]
         active = h > 0
-        z = np.where(active, h, zero)
-        dh = None if dz is None else out[:, T:]
-        dz = None if dz is None else np.where(active, dh, zero)
-        yield h, dh, z, dz
+        nxt = np.empty_like(out)
+        z = np.multiply(h, active, out=nxt[:, :T])  # = relu(h) for finite h
+        if dX is None:
+            both = z
+            yield h, None, z, None
+        else:
+            dh = out[:, T:]
+            dz = np.multiply(dh, active, out=nxt[:, T:])
+            both = nxt
+            yield h, dh, z, dz
 
 
 def propagate(X, Ws, bs, dX=None) -> Trace:
