@@ -64,6 +64,28 @@ __all__ = [
     "compositional_q_net",
     "poly2_eval",
     "q_error_bound",
+    "fourier_transform_1d",
+    "gaussian_ft",
+    "gaussian_density",
+    "barron_q",
+    "abs_sin_integral",
+    "barron_gaussian_rep",
+    "barron_gaussian_mass",
+    "barron_integral_gaussian",
+    "barron_integral_gaussian_holder",
+    "gaussian_barron_sample",
+    "threshold_sample_net",
+    "sampled_threshold_values",
+    "sin2pi_threshold_sample",
+    "sin2pi_tv_cdf",
+    "threshold_eval_1d",
+    "maurey_sq_errors",
+    "poly_mlp_forward",
+    "poly_mlp_degree",
+    "poly_net1_residual_jacobian",
+    "solve_interpolation",
+    "real_root_counts",
+    "kac_rice_expected_real_roots",
 ]
 
 MAX_NODES = 200_000  # largest number of hidden units a construction may have
@@ -267,7 +289,7 @@ def threshold_staircase(g: Callable, rho: float, eps: float, *, strict: bool = F
     m = max(1, robust_ceil(rho / eps))
     if m > MAX_NODES:
         raise ValueError(f"threshold_staircase would need m = {m} nodes, above the budget {MAX_NODES}")
-    b = np.arange(m) * (eps / rho if rho > 0 else 0.0)
+    b = np.arange(m) * (eps / rho if m > 1 else 0.0)  # m = 1 also covers a subnormal rho (eps / rho = inf)
     gb = _target_values(g, b[:, None])
     a = np.diff(gb, prepend=0.0)
     return Net([np.ones((m, 1)), a[None, :]], [-b, np.zeros(1)],
@@ -562,7 +584,8 @@ def lipschitz_cube_net(g: Callable, rho: float, eps: float, d: int, *, k_rule: s
     a = _target_values(g, U)
     if gamma is None:
         total = float(np.abs(a).sum())
-        gamma = gamma_for_tau(k, d, eps / total) if total > 0 else 1.0 / (2 * k)
+        tau = eps / total if total > 0 else math.inf  # total may be subnormal: eps / total overflows
+        gamma = gamma_for_tau(k, d, tau) if math.isfinite(tau) else 1.0 / (2 * k)
     gamma = as_float("gamma", gamma, min=0.0, strict_min=True)
     W1, b1, W2, b2 = _bump_layers(U, U + 1.0 / k, gamma)
     return Net([W1, W2, a[None, :]], [b1, b2, np.zeros(1)], "relu")
@@ -610,7 +633,7 @@ def eval_in_chunks(net: Net, X, chunk: int = 4096) -> np.ndarray:
     """
     if not isinstance(net, Net) or net.d_out != 1:
         raise ValueError("net must be a Net with one output")
-    X = as_array("X", X, shape=(None, net.d_in))
+    X = as_array("X", X, shape=(None, net.d_in), nonempty=False)
     chunk = as_int("chunk", chunk, min=1)
     return np.concatenate([net(X[i:i + chunk])[:, 0] for i in range(0, X.shape[0], chunk)]) if X.shape[0] else np.zeros(0)
 
@@ -627,7 +650,11 @@ def exp_net_eval(a, V, X) -> np.ndarray:
     a = as_array("a", a, ndim=1)
     V = as_array("V", V, shape=(a.size, None))
     X = as_array("X", X, shape=(None, V.shape[1]))
-    return np.exp(X @ V.T) @ a
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.exp(X @ V.T) @ a
+    if not np.all(np.isfinite(out)):
+        raise ValueError("exp_net_eval overflowed float64: V x is too large (reduce V or X)")
+    return out
 
 
 def exp_net_product(a, V, u, W) -> tuple[np.ndarray, np.ndarray]:
@@ -803,9 +830,9 @@ def compositional_q_net(coef, h1: float, h2: float, *, squarings: int = 10, c0: 
             alpha += coef[a, b] * np.outer(_stencil(a, h1), _stencil(b, h1)).reshape(-1) / derivs[a + b]
     weights, biases, acts = [W1], [np.full(9, c0)], ["sigmoid"]
     if block == "sigmoid":
-        beta = np.array([1.0, -2.0, 1.0]) / (h2**2 * float(sigmoid_derivative(2, c)))
         if abs(float(sigmoid_derivative(2, c))) < 1e-6:
             raise ValueError(f"c must make sigma''(c) non-zero; got c={c}")
+        beta = np.array([1.0, -2.0, 1.0]) / (h2**2 * float(sigmoid_derivative(2, c)))
         cb = c
     else:
         beta, cb = np.array([1.0, 0.0, 1.0]) / h2, 0.0
@@ -844,8 +871,8 @@ def q_error_bound(p, inner_err, h2: float, *, squarings: int = 10, c: float = 1.
     does not see. Returns ``delta_s`` (n,).
     """
     p = as_array("p", p, ndim=1)
-    if np.abs(p).max() > 1:
-        raise ValueError("p must satisfy |p| <= 1")
+    if np.abs(p).max() > 1 + 1e-12:
+        raise ValueError("p must satisfy |p| <= 1 (up to 1e-12 of rounding)")
     delta = as_array("inner_err", inner_err, shape=p.shape)
     if delta.min() < 0:
         raise ValueError("inner_err must be non-negative")
@@ -860,3 +887,450 @@ def q_error_bound(p, inner_err, h2: float, *, squarings: int = 10, c: float = 1.
         delta = 2 * np.abs(t) * delta + delta**2 + e
         t = t * t
     return delta
+
+
+# ---------------------------------------------------------------------------------------------
+# Infinite width, Barron's representation and sampling: Telgarsky (2023), Sec. 2.3-2.4
+# Fourier convention (Lemma 2.9): g~(w) = int exp(-2 pi i w.x) g(x) dx; phases theta in turns.
+# ---------------------------------------------------------------------------------------------
+def fourier_transform_1d(g_vals, x, w) -> np.ndarray:
+    """``g~(w) = int exp(-2 pi i w x) g(x) dx`` by the trapezoid rule on the equispaced grid ``x`` (n,).
+
+    ``g_vals`` (n,) are ``g(x)``; ``w`` (k,) the frequencies. Accurate to rounding for smooth ``g``
+    that vanish (with their derivatives) at both ends of the grid. Returns complex (k,).
+    """
+    x = as_array("x", x, ndim=1)
+    g_vals = as_array("g_vals", g_vals, shape=x.shape)
+    w = as_array("w", w, ndim=1)
+    if x.size < 3:
+        raise ValueError(f"x must hold at least 3 points; got {x.size}")
+    dx = np.diff(x)
+    if np.any(dx <= 0) or np.ptp(dx) > 1e-9 * dx[0] * x.size:
+        raise ValueError("x must be strictly increasing and equispaced")
+    wt = np.full(x.size, dx.mean())
+    wt[0] = wt[-1] = dx.mean() / 2
+    return np.exp(-2j * np.pi * np.outer(w, x)) @ (wt * g_vals)
+
+
+def gaussian_ft(w, sigma: float, mu) -> np.ndarray:
+    """Fourier transform of the normalised N(mu, sigma^2 I) density: ``exp(-2 pi i w.mu - 2 pi^2 sigma^2 |w|^2)``.
+
+    ``w`` (k, d), ``mu`` (d,). The notes (after Lemma 2.9) state this pair with the prefactor
+    ``(2 pi sigma^2)^(+d/2)`` on the density; the correct one is ``(2 pi sigma^2)^(-d/2)``.
+    """
+    sigma = as_float("sigma", sigma, min=0.0, strict_min=True)
+    mu = as_array("mu", mu, ndim=1)
+    w = as_array("w", w, shape=(None, mu.size))
+    return np.exp(-2j * np.pi * (w @ mu) - 2 * np.pi**2 * sigma**2 * np.sum(w * w, axis=1))
+
+
+def gaussian_density(X, sigma: float, mu) -> np.ndarray:
+    """The N(mu, sigma^2 I) density ``(2 pi sigma^2)^(-d/2) exp(-|x - mu|^2 / (2 sigma^2))`` at rows ``X`` (n, d)."""
+    sigma = as_float("sigma", sigma, min=0.0, strict_min=True)
+    mu = as_array("mu", mu, ndim=1)
+    X = as_array("X", X, shape=(None, mu.size))
+    r2 = np.sum((X - mu) ** 2, axis=1)
+    return (2 * np.pi * sigma**2) ** (-mu.size / 2) * np.exp(-r2 / (2 * sigma**2))
+
+
+def barron_q(w, b, ghat: Callable) -> np.ndarray:
+    """Thm 2.12's density, literally: ``q(w, b) = 2 pi |g~(w)| (sin 2pi(-b + theta(-w)) - sin 2pi(b + theta(w))) 1[0 <= b <= |w|]``.
+
+    ``w`` (n, d), ``b`` (n,); ``ghat`` maps (n, d) frequencies to complex (n,); ``theta`` is the phase
+    of ``ghat`` in turns. For real ``g`` this equals ``-4 pi |g~(w)| sin(2 pi (b + theta(w)))`` on the
+    support [GK]. Returns (n,).
+    """
+    w = as_array("w", w, ndim=2)
+    b = as_array("b", b, shape=(w.shape[0],))
+    if not callable(ghat):
+        raise ValueError(f"ghat must be callable; got {ghat!r}")
+    gp, gm = np.asarray(ghat(w)), np.asarray(ghat(-w))
+    if gp.shape != b.shape or gm.shape != b.shape:
+        raise ValueError(f"ghat must map (n, d) to shape (n,); got {gp.shape}")
+    th_p, th_m = np.angle(gp) / (2 * np.pi), np.angle(gm) / (2 * np.pi)
+    on = (b >= 0) & (b <= np.linalg.norm(w, axis=1))
+    return 2 * np.pi * np.abs(gp) * (np.sin(2 * np.pi * (-b + th_m)) - np.sin(2 * np.pi * (b + th_p))) * on
+
+
+def abs_sin_integral(lo, hi) -> np.ndarray:
+    """``int_lo^hi |sin(2 pi u)| du`` in closed form (arrays of the same shape; ``lo > hi`` gives minus).
+
+    Uses ``G(u) = floor(2u)/pi + (1 - cos(2 pi r))/(2 pi)``, ``r = u - floor(2u)/2``, an antiderivative
+    of ``|sin 2 pi u|`` (each half period contributes ``1/pi``).
+    """
+    lo = as_array("lo", lo, nonempty=False)
+    hi = as_array("hi", hi, nonempty=False)
+    try:
+        np.broadcast_shapes(lo.shape, hi.shape)
+    except ValueError as exc:
+        raise ValueError(f"lo and hi must broadcast; got {lo.shape} and {hi.shape}") from exc
+
+    def G(u):
+        n = np.floor(2 * u)
+        r = u - n / 2
+        return n / np.pi + (1 - np.cos(2 * np.pi * r)) / (2 * np.pi)
+
+    return G(hi) - G(lo)
+
+
+def _freq_grid(n_w: int, d: int, half_width: float):
+    """Midpoints of an n_w^d grid on [-half_width, half_width]^d and the cell volume."""
+    h = 2 * half_width / n_w
+    ax = -half_width + h * (np.arange(n_w) + 0.5)
+    W = np.stack([g.reshape(-1) for g in np.meshgrid(*([ax] * d), indexing="ij")], axis=1)
+    return W, h**d
+
+
+def barron_gaussian_rep(X, sigma: float, mu, *, n_w: int = 400, half_width: float | None = None,
+                        absolute: bool = False) -> np.ndarray:
+    """``int int q(w, b) 1[w.x >= b] db dw`` for the N(mu, sigma^2 I) density (Thm 2.12), by quadrature.
+
+    The b-integral is done in closed form: with ``c = clip(w.x, 0, |w|)`` and ``theta = -w.mu``,
+    ``int_0^c -4 pi |g~| sin(2 pi (b + theta)) db = -2 |g~| (cos 2 pi theta - cos 2 pi (c + theta))``;
+    the w-integral by the midpoint rule on ``n_w^d`` cells of ``[-half_width, half_width]^d``
+    (default ``7 / (2 pi sigma)``, seven standard deviations of ``|g~|``). Equals ``g(x) - g(0)`` when
+    ``|x| <= 1`` (a hypothesis the notes' statement omits); outside the ball it does not.
+    ``absolute=True`` integrates ``|q|`` instead, giving ``||q||_1 Pr_{mu~}[w.x >= b]``, the term
+    needed for Maurey's exact identity. ``X`` (n, d) with d in 1..3; returns (n,).
+    """
+    sigma = as_float("sigma", sigma, min=0.0, strict_min=True)
+    mu = as_array("mu", mu, ndim=1)
+    d = mu.size
+    if d > 3:
+        raise ValueError(f"mu must have 1 to 3 entries (quadrature in d <= 3); got {d}")
+    X = as_array("X", X, shape=(None, d))
+    n_w = as_int("n_w", n_w, min=2, max=4000 if d == 1 else (800 if d == 2 else 60))
+    hw = 7.0 / (2 * np.pi * sigma) if half_width is None else as_float("half_width", half_width, min=0.0, strict_min=True)
+    W, vol = _freq_grid(n_w, d, hw)
+    amp = np.exp(-2 * np.pi**2 * sigma**2 * np.sum(W * W, axis=1))
+    theta = -(W @ mu)
+    norm = np.linalg.norm(W, axis=1)
+    out = np.empty(X.shape[0])
+    for i0 in range(0, X.shape[0], 64):
+        c = np.clip(X[i0:i0 + 64] @ W.T, 0.0, norm)
+        if absolute:
+            inner = 4 * np.pi * abs_sin_integral(theta, c + theta)
+        else:
+            inner = -2 * (np.cos(2 * np.pi * theta) - np.cos(2 * np.pi * (c + theta)))
+        out[i0:i0 + 64] = (inner * amp) @ np.full(amp.size, vol)
+    return out
+
+
+def barron_gaussian_mass(sigma: float, mu, *, n_w: int = 400) -> float:
+    """``||q||_1 = int int |q(w, b)| db dw`` for the N(mu, sigma^2 I) density, by quadrature (d <= 3).
+
+    The b-integral ``4 pi |g~(w)| int_0^{|w|} |sin 2 pi (b + theta)| db`` is exact (:func:`abs_sin_integral`).
+    Thm 2.12 bounds it by ``2 int |grad~ g|`` (:func:`barron_integral_gaussian`).
+    """
+    sigma = as_float("sigma", sigma, min=0.0, strict_min=True)
+    mu = as_array("mu", mu, ndim=1)
+    d = mu.size
+    if d > 3:
+        raise ValueError(f"mu must have 1 to 3 entries (quadrature in d <= 3); got {d}")
+    n_w = as_int("n_w", n_w, min=2, max=4000 if d == 1 else (800 if d == 2 else 60))
+    W, vol = _freq_grid(n_w, d, 7.0 / (2 * np.pi * sigma))
+    amp = np.exp(-2 * np.pi**2 * sigma**2 * np.sum(W * W, axis=1))
+    theta = -(W @ mu)
+    norm = np.linalg.norm(W, axis=1)
+    return float(np.sum(4 * np.pi * amp * abs_sin_integral(theta, norm + theta)) * vol)
+
+
+def barron_integral_gaussian(d: int, sigma: float) -> float:
+    """[GK] Exact ``int |grad~ g(w)| dw = 2 pi int |w| |g~(w)| dw`` for the N(mu, sigma^2 I) density.
+
+    With ``a = 2 pi^2 sigma^2``: ``2 pi * pi^(d/2) Gamma((d+1)/2) / (Gamma(d/2) a^((d+1)/2))``
+    (polar coordinates; independent of mu). Equals 2 for d = 1 and 2 pi sigma^2 = 1.
+    """
+    d = as_int("d", d, min=1, max=10_000)
+    sigma = as_float("sigma", sigma, min=0.0, strict_min=True)
+    a = 2 * np.pi**2 * sigma**2
+    log = (math.log(2 * math.pi) + (d / 2) * math.log(math.pi) + math.lgamma((d + 1) / 2) - math.lgamma(d / 2)
+           - ((d + 1) / 2) * math.log(a))
+    return _exp_checked(log, "barron_integral_gaussian")
+
+
+def _exp_checked(log: float, who: str) -> float:
+    """``exp(log)``, refusing (ValueError naming d and sigma) when it overflows float64; underflow gives 0."""
+    if log > 709.0:
+        raise ValueError(f"{who}: d and sigma give a value exp({log:.1f}) above the float64 range")
+    return math.exp(log)
+
+
+def barron_integral_gaussian_holder(d: int, sigma: float) -> float:
+    """The notes' Hoelder bound on ``int |grad~ g|``: ``2 pi sqrt(d) / (sqrt(2 pi) (2 pi sigma^2)^((d+1)/2))``."""
+    d = as_int("d", d, min=1, max=10_000)
+    sigma = as_float("sigma", sigma, min=0.0, strict_min=True)
+    log = (math.log(2 * math.pi) + 0.5 * math.log(d) - 0.5 * math.log(2 * math.pi)
+           - ((d + 1) / 2) * math.log(2 * math.pi * sigma**2))
+    return _exp_checked(log, "barron_integral_gaussian_holder")
+
+
+def gaussian_barron_sample(m: int, sigma: float, mu, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """[GK] ``m`` iid draws ``(w_i, b_i, s_i)`` from ``|q| / ||q||_1`` (Thm 2.12, N(mu, sigma^2 I) target).
+
+    Rejection sampling: propose ``w`` with density proportional to ``|w| |g~(w)|`` (uniform direction,
+    ``|w|^2 ~ Gamma((d+1)/2, scale 1/a)``, ``a = 2 pi^2 sigma^2``) and ``b ~ U[0, |w|]``, so the proposal
+    density of ``(w, b)`` is proportional to ``|g~(w)|``; accept with probability ``|sin 2 pi (b + theta(w))|``.
+    The sign is ``s = -sgn sin(2 pi (b + theta))``, the sign of ``q``. Returns ``W`` (m, d), ``b`` (m,), ``s`` (m,).
+    """
+    m = as_int("m", m, min=1, max=10**7)
+    sigma = as_float("sigma", sigma, min=0.0, strict_min=True)
+    mu = as_array("mu", mu, ndim=1)
+    from .validate import as_generator
+
+    rng = as_generator("rng", rng)
+    d, a = mu.size, 2 * np.pi**2 * sigma**2
+    Ws, bs, ss, have = [], [], [], 0
+    while have < m:
+        n = int(2.2 * (m - have)) + 16
+        u = rng.standard_normal((n, d))
+        u /= np.linalg.norm(u, axis=1, keepdims=True)
+        r = np.sqrt(rng.gamma((d + 1) / 2, 1.0 / a, size=n))
+        W = u * r[:, None]
+        b = rng.random(n) * r
+        sn = np.sin(2 * np.pi * (b - W @ mu))
+        keep = rng.random(n) < np.abs(sn)
+        Ws.append(W[keep]), bs.append(b[keep]), ss.append(-np.sign(sn[keep]))
+        have += int(keep.sum())
+    return np.concatenate(Ws)[:m], np.concatenate(bs)[:m], np.concatenate(ss)[:m]
+
+
+def threshold_sample_net(W, b, s, mass: float, const: float = 0.0) -> Net:
+    """Lemma 2.17's sampled network ``x -> const + (mass / m) sum_i s_i 1[w_i.x >= b_i]`` as a 2-layer ``step`` Net.
+
+    ``W`` (m, d), ``b`` (m,), ``s`` (m,) signs in {-1, +1}; ``mass`` = ``||mu||_1``.
+    """
+    W = as_array("W", W, ndim=2)
+    b = as_array("b", b, shape=(W.shape[0],))
+    s = as_array("s", s, shape=(W.shape[0],))
+    if not np.all(np.abs(s) == 1):
+        raise ValueError("s must hold signs -1 or +1")
+    mass = as_float("mass", mass, min=0.0)
+    const = as_float("const", const)
+    return Net([W, (mass / W.shape[0]) * s[None, :]], [-b, np.array([const])], ["step", "identity"])
+
+
+def sampled_threshold_values(X, W, b, s, mass: float) -> np.ndarray:
+    """Values of several sampled threshold networks at once: ``(mass / m) sum_i s_ri 1[w_ri.x >= b_ri]``.
+
+    ``X`` (n, d); ``W`` (R, m, d), ``b`` (R, m), ``s`` (R, m) for ``R`` independent samples. Returns (R, n).
+    """
+    W = as_array("W", W, ndim=3)
+    R, m, d = W.shape
+    X = as_array("X", X, shape=(None, d))
+    b = as_array("b", b, shape=(R, m))
+    s = as_array("s", s, shape=(R, m))
+    mass = as_float("mass", mass, min=0.0)
+    out = np.empty((R, X.shape[0]))
+    for r in range(R):
+        out[r] = (mass / m) * (((X @ W[r].T) >= b[r]).astype(np.float64) @ s[r])
+    return out
+
+
+def sin2pi_threshold_sample(m: int, rng: np.random.Generator, size: tuple = ()) -> tuple[np.ndarray, np.ndarray]:
+    """Exact draws ``(b, s)`` from ``mu~`` for ``mu = 2 pi cos(2 pi b) db`` on [0, 1] (Issue 2 of Sec. 2.4).
+
+    ``|mu|`` has mass 4, one unit on each quarter period; on ``[0, 1/4]`` the CDF is ``sin(2 pi b)``, so
+    ``b = arcsin(U) / (2 pi)``, reflected into the other quarters; ``s = sgn cos(2 pi b)`` (+, -, -, +).
+    Returns ``b``, ``s`` of shape ``size + (m,)``.
+    """
+    m = as_int("m", m, min=1, max=10**8)
+    from .validate import as_generator
+
+    rng = as_generator("rng", rng)
+    if not isinstance(size, tuple) or any(not isinstance(k, (int, np.integer)) or k < 1 for k in size):
+        raise ValueError(f"size must be a tuple of positive ints; got {size!r}")
+    shape = tuple(size) + (m,)
+    q = rng.integers(0, 4, size=shape)
+    t = np.arcsin(rng.random(shape)) / (2 * np.pi)
+    b = np.choose(q, [t, 0.5 - t, 0.5 + t, 1.0 - t])
+    s = np.where((q == 0) | (q == 3), 1.0, -1.0)
+    return b, s
+
+
+def sin2pi_tv_cdf(x) -> np.ndarray:
+    """``F(x) = Pr_{mu~}[b <= x] = (1/4) int_0^x |2 pi cos 2 pi b| db`` for x in [0, 1] (closed form)."""
+    x = as_array("x", x, nonempty=False)
+    if x.size and (x.min() < 0 or x.max() > 1):
+        raise ValueError("x must lie in [0, 1]")
+    return abs_sin_integral(np.full(x.shape, 0.25), x + 0.25) * np.pi / 2
+
+
+def threshold_eval_1d(x, b, s, mass: float) -> np.ndarray:
+    """``(mass / m) sum_i s_ri 1[x >= b_ri]`` for R samples at once by sorting: ``b, s`` (R, m), ``x`` (n,) -> (R, n)."""
+    b = as_array("b", b, ndim=2)
+    s = as_array("s", s, shape=b.shape)
+    x = as_array("x", x, ndim=1)
+    mass = as_float("mass", mass, min=0.0)
+    order = np.argsort(b, axis=1, kind="stable")
+    bs = np.take_along_axis(b, order, axis=1)
+    cs = np.concatenate([np.zeros((b.shape[0], 1)), np.cumsum(np.take_along_axis(s, order, axis=1), axis=1)], axis=1)
+    idx = np.stack([np.searchsorted(row, x, side="right") for row in bs])
+    return (mass / b.shape[1]) * np.take_along_axis(cs, idx, axis=1)
+
+
+def maurey_sq_errors(atoms, probs, k: int, reps: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+    """Lemma 2.16 in R^D: squared errors ``|X - (1/k) sum_i V_i|^2`` for ``reps`` independent samples.
+
+    ``V`` takes the value ``atoms[j]`` ((S, D)) with probability ``probs[j]``; ``X = E V``. Returns the
+    ``reps`` squared errors and the exact expectation ``(E|V|^2 - |X|^2) / k`` (the identity in the proof).
+    """
+    atoms = as_array("atoms", atoms, ndim=2)
+    probs = as_array("probs", probs, shape=(atoms.shape[0],))
+    if probs.min() < 0 or abs(probs.sum() - 1) > 1e-9:
+        raise ValueError("probs must be non-negative and sum to 1")
+    k = as_int("k", k, min=1, max=10**6)
+    reps = as_int("reps", reps, min=1, max=10**6)
+    from .validate import as_generator
+
+    rng = as_generator("rng", rng)
+    if k * reps > 5 * 10**7:
+        raise ValueError(f"k * reps must be at most 5e7; got {k * reps}")
+    X = probs @ atoms
+    idx = rng.choice(atoms.shape[0], size=(reps, k), p=probs / probs.sum())
+    means = atoms[idx].mean(axis=1)
+    exact = (float(probs @ np.sum(atoms**2, axis=1)) - float(X @ X)) / k
+    return np.sum((means - X) ** 2, axis=1), exact
+
+
+# ---------------------------------------------------------------------------------------------
+# The loss landscape as a polynomial system: the blog's Sec. 3
+# ---------------------------------------------------------------------------------------------
+def poly_mlp_forward(X, weights, biases, act_coef) -> np.ndarray:
+    """Output (n,) of a network whose hidden activation is the polynomial ``sum_k act_coef[k] z^k``.
+
+    ``weights[l]`` (k_l, k_{l-1}), ``biases[l]`` (k_l,), the last map linear with one output; ``X`` (n, d).
+    With an activation of degree ``l`` the output is a polynomial in all weights and biases of degree
+    :func:`poly_mlp_degree` (the blog's "by induction").
+    """
+    from numpy.polynomial import polynomial as P
+
+    c = as_array("act_coef", act_coef, ndim=1)
+    if not isinstance(weights, (list, tuple)) or not isinstance(biases, (list, tuple)) or len(weights) != len(biases) \
+            or len(weights) < 1:
+        raise ValueError("weights and biases must be lists of the same positive length")
+    h = as_array("X", X, ndim=2)
+    for i, (W, b) in enumerate(zip(weights, biases)):
+        W = as_array(f"weights[{i}]", W, shape=(None, h.shape[1]))
+        b = as_array(f"biases[{i}]", b, shape=(W.shape[0],))
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+            z = h @ W.T + b
+            h = z if i == len(weights) - 1 else P.polyval(z, c)
+    if h.shape[1] != 1:
+        raise ValueError(f"weights[-1] must have one row (one output); got {h.shape[1]}")
+    if not np.all(np.isfinite(h)):
+        raise ValueError("poly_mlp_forward overflowed: weights or X too large for the polynomial activation")
+    return h[:, 0]
+
+
+def poly_mlp_degree(l: int, hidden_layers: int) -> int:
+    """[GK] Degree of the output in the weights and biases for a degree-``l`` activation.
+
+    ``d_1 = l``, ``d_{j+1} = l (d_j + 1)`` over the hidden layers, output degree ``d_L + 1``
+    (a linear read-out). One hidden layer: ``l + 1``; two: ``l (l + 1) + 1``. The squared loss has twice this.
+    """
+    l = as_int("l", l, min=1, max=1000)
+    L = as_int("hidden_layers", hidden_layers, min=1, max=10)
+    deg = l
+    for _ in range(L - 1):
+        deg = l * (deg + 1)
+    return deg + 1
+
+
+def poly_net1_residual_jacobian(params, x, y, act_coef) -> tuple[np.ndarray, np.ndarray]:
+    """Residuals ``F(x_i; w) - y_i`` (N,) and their Jacobian (N, K) for ``F(x) = sum_j a_j s(w_j x + b_j) + c``.
+
+    One input, one hidden layer of width ``h`` with the polynomial activation ``s`` (``act_coef``,
+    power basis); ``params = (a, w, b, c)`` flattened, ``K = 3h + 1``. Derivatives in closed form.
+    """
+    from numpy.polynomial import polynomial as P
+
+    p = as_array("params", params, ndim=1)
+    if (p.size - 1) % 3 or p.size < 4:
+        raise ValueError(f"params must have 3h + 1 entries (a, w, b, c); got {p.size}")
+    x = as_array("x", x, ndim=1)
+    y = as_array("y", y, shape=x.shape)
+    c = as_array("act_coef", act_coef, ndim=1)
+    h = (p.size - 1) // 3
+    a, w, b, c0 = p[:h], p[h:2 * h], p[2 * h:3 * h], p[-1]
+    z = np.outer(x, w) + b
+    s, ds = P.polyval(z, c), P.polyval(z, P.polyder(c)) if c.size > 1 else np.zeros_like(z)
+    r = s @ a + c0 - y
+    J = np.hstack([s, ds * a * x[:, None], ds * a, np.ones((x.size, 1))])
+    return r, J
+
+
+def solve_interpolation(params0, x, y, act_coef, *, steps: int = 50, tol: float = 1e-13) -> np.ndarray:
+    """Minimum-norm Gauss-Newton for ``F(x_i; w) = y_i`` (:func:`poly_net1_residual_jacobian`) from ``params0``.
+
+    With more weights than data (K > N) each step ``w <- w - J^+ r`` moves orthogonally to the
+    solution set, so it converges to a nearby point of it. Stops when ``max |r| <= tol``; raises
+    ValueError when it has not converged after ``steps`` steps.
+    """
+    p = as_array("params0", params0, ndim=1).copy()
+    steps = as_int("steps", steps, min=1, max=10_000)
+    tol = as_float("tol", tol, min=0.0, strict_min=True)
+    for _ in range(steps):
+        r, J = poly_net1_residual_jacobian(p, x, y, act_coef)
+        if np.abs(r).max() <= tol:
+            return p
+        p = p - np.linalg.lstsq(J, r, rcond=None)[0]
+        if not np.all(np.isfinite(p)):
+            break
+    r, _ = poly_net1_residual_jacobian(p, x, y, act_coef) if np.all(np.isfinite(p)) else (np.array([np.inf]), None)
+    if np.abs(r).max() <= tol:
+        return p
+    raise ValueError(f"solve_interpolation did not converge in steps={steps} (residual {np.abs(r).max():.2e}); "
+                     "start closer (params0) or raise steps")
+
+
+def real_root_counts(coefs, *, tol: float = 1e-7) -> np.ndarray:
+    """Number of real roots of each polynomial ``sum_k coefs[r, k] x^k`` (rows of ``coefs``, (R, l + 1)).
+
+    Batched companion-matrix eigenvalues; a root counts as real when ``|Im z| <= tol (1 + |z|)``.
+    The leading coefficient must be non-zero.
+    """
+    C_ = as_array("coefs", coefs, ndim=2)
+    tol = as_float("tol", tol, min=0.0, strict_min=True)
+    R, n1 = C_.shape
+    if n1 < 2:
+        raise ValueError(f"coefs must have at least 2 columns (degree >= 1); got {n1}")
+    if np.any(C_[:, -1] == 0):
+        raise ValueError("coefs must have a non-zero leading coefficient (last column)")
+    l = n1 - 1
+    comp = np.zeros((R, l, l))
+    comp[:, 0, :] = -C_[:, -2::-1] / C_[:, -1:]
+    comp[:, np.arange(1, l), np.arange(l - 1)] = 1.0
+    z = np.linalg.eigvals(comp)
+    return np.sum(np.abs(z.imag) <= tol * (1 + np.abs(z)), axis=1)
+
+
+def kac_rice_expected_real_roots(variances, n_nodes: int = 20) -> float:
+    """[GK] Expected number of real roots of ``sum_k a_k x^k`` with independent ``a_k ~ N(0, variances[k])``.
+
+    Kac-Rice: ``(1/pi) int sqrt(A C - B^2) / A dx`` with ``A = sum v_k x^(2k)``, ``B = sum k v_k x^(2k-1)``,
+    ``C = sum k^2 v_k x^(2k-2)``. Computed on [-1, 1] for the polynomial and for its reversal (the
+    roots outside the unit interval), by ``n_nodes``-point Gauss-Legendre on sub-intervals graded
+    geometrically towards 0 and +-1, where root densities concentrate. Kostlan variances
+    ``binom(l, k)`` give exactly ``sqrt(l)`` (Edelman and Kostlan 1995); iid (Kac) ones about
+    ``(2/pi) ln l + 0.6257``.
+    """
+    v = as_array("variances", variances, ndim=1)
+    if v.size < 2 or np.any(v <= 0):
+        raise ValueError("variances must hold at least 2 positive entries")
+    n_nodes = as_int("n_nodes", n_nodes, min=2, max=200)
+    g, gw = np.polynomial.legendre.leggauss(n_nodes)
+    half = np.unique(np.concatenate([2.0 ** -np.arange(1.0, 41.0), 1.0 - 2.0 ** -np.arange(1.0, 41.0), [0.0, 1.0]]))
+    cuts = np.unique(np.concatenate([-half, half]))
+    lo, hi = cuts[:-1], cuts[1:]
+    x = ((hi - lo)[:, None] * (g + 1) / 2 + lo[:, None]).ravel()
+    wq = ((hi - lo)[:, None] / 2 * gw).ravel()
+    k = np.arange(v.size)
+
+    def density_integral(vv):
+        A = (x[:, None] ** (2 * k)) @ vv
+        B = (x[:, None] ** np.maximum(2 * k - 1, 0) * (k > 0)) @ (k * vv)
+        C = (x[:, None] ** np.maximum(2 * k - 2, 0) * (k > 0)) @ (k**2 * vv)
+        return float(wq @ (np.sqrt(np.maximum(A * C - B**2, 0.0)) / A)) / np.pi
+
+    return density_integral(v) + density_integral(v[::-1])
