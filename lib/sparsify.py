@@ -56,6 +56,7 @@ __all__ = [
     "readout_gd_steps",
     "train_two_layer",
     "relative_change",
+    "train_classifier",
 ]
 
 
@@ -200,12 +201,17 @@ def jl_ratios(X, k: int, rng: np.random.Generator) -> np.ndarray:
     k = as_int("k", k, min=1)
     as_generator("rng", rng)
     A = rng.standard_normal((k, X.shape[1])) / math.sqrt(k)
-    Y = X @ A.T
-    iu = np.triu_indices(X.shape[0], k=1)
+    Y = X @ A.T  # A (x_i - x_j) = y_i - y_j: project once, then take differences
+    i, j = np.triu_indices(X.shape[0], k=1)
 
     def sqdist(M):
-        sq = np.sum(M**2, axis=1)
-        return (sq[:, None] + sq[None, :] - 2 * M @ M.T)[iu]
+        # direct differences, in row blocks: the expansion |a|^2 + |b|^2 - 2 a.b cancels
+        # catastrophically for nearly equal rows
+        out = np.empty(i.size)
+        for s in range(0, i.size, 4096):
+            D = M[i[s:s + 4096]] - M[j[s:s + 4096]]
+            out[s:s + 4096] = np.einsum("ij,ij->i", D, D)
+        return out
 
     before = sqdist(X)
     if np.any(before <= 0):
@@ -575,7 +581,11 @@ def relu_features(X, W, b=None) -> np.ndarray:
     X = as_array("X", X, ndim=2)
     W = as_array("W", W, shape=(None, X.shape[1]))
     b = np.zeros(W.shape[0]) if b is None else as_array("b", b, shape=(W.shape[0],))
-    return np.maximum(X @ W.T + b, 0.0) / math.sqrt(W.shape[0])
+    with np.errstate(over="ignore", invalid="ignore"):
+        F = np.maximum(X @ W.T + b, 0.0) / math.sqrt(W.shape[0])
+    if not np.all(np.isfinite(F)):
+        raise ValueError("X and W must be small enough that X W^T + b is finite in float64 (overflow)")
+    return F
 
 
 def ridge_readout(F, y, lam=0.0) -> np.ndarray:
@@ -595,7 +605,12 @@ def ridge_readout(F, y, lam=0.0) -> np.ndarray:
     lams = as_array("lam", lam, ndim=(0, 1))
     if np.any(lams < 0):
         raise ValueError("lam must be >= 0")
-    U, s, Vt = np.linalg.svd(F, full_matrices=False)
+    try:
+        U, s, Vt = np.linalg.svd(F, full_matrices=False)
+    except np.linalg.LinAlgError as exc:  # e.g. entries so large that the SVD overflows
+        raise ValueError("F must be well scaled: its SVD did not converge") from exc
+    if not np.isfinite(s).all():
+        raise ValueError("F must be small enough that its singular values are finite in float64")
     if s.max() == 0:
         raise ValueError("F must not be zero")
     keep = s > s.max() * 1e-12
@@ -603,7 +618,8 @@ def ridge_readout(F, y, lam=0.0) -> np.ndarray:
     coef = U.T @ y  # (r,) or (r, c)
     out = []
     for lm in lams.ravel():
-        filt = pinv if lm == 0 else s / (s**2 + lm)
+        with np.errstate(divide="ignore"):  # s / (s^2 + lam), written so that s^2 cannot overflow
+            filt = pinv if lm == 0 else np.where(s > 0, 1.0 / (s + lm / np.where(s > 0, s, 1.0)), 0.0)
         out.append(Vt.T @ (filt[:, None] * coef if coef.ndim == 2 else filt * coef))
     return out[0] if lams.ndim == 0 else np.stack(out)
 
@@ -623,7 +639,11 @@ def readout_gd_steps(F, y, tol: float, eta: float | None = None, max_steps: int 
     y = as_array("y", y, shape=(F.shape[0],))
     tol = as_float("tol", tol, min=0.0, strict_min=True)
     max_steps = as_int("max_steps", max_steps, min=1)
-    lam, Q = np.linalg.eigh(F @ F.T)
+    with np.errstate(over="ignore", invalid="ignore"):
+        K = F @ F.T
+    if not np.isfinite(K).all():
+        raise ValueError("F must be small enough that F F^T is finite in float64")
+    lam, Q = np.linalg.eigh(K)
     lam = np.clip(lam, 0.0, None)
     if lam.max() <= 0:
         raise ValueError("F must not be zero")
@@ -697,6 +717,8 @@ def train_two_layer(X, y, width: int, *, steps: int, lr: float, generator, scali
         opt.step()
     with torch.no_grad():
         losses[steps] = loss_fn().item()
+    if not np.all(np.isfinite(losses)):
+        raise ValueError(f"lr must be small enough for training to stay finite; the loss diverged with lr = {lr}")
     to_net = lambda Wm, am: Net([Wm.detach().cpu().numpy().copy(), (s_m * am.detach().cpu().numpy())[None, :].copy()],
                                 [np.zeros(width), np.zeros(1)], ("relu", "identity"))
     return to_net(W0, a0), to_net(W, a), losses
@@ -715,3 +737,66 @@ def relative_change(net0: Net, net: Net, layer: int = 0) -> float:
     if den == 0:
         raise ValueError("net0 must have non-zero weights in the chosen layer")
     return float(np.linalg.norm(B - A)) / den
+
+
+def train_classifier(X, labels, width: int, *, steps: int, lr: float, generator, num_classes: int | None = None,
+                     stop_at: float | None = None, device=None):
+    """Train a one-hidden-layer ReLU classifier ``x -> V relu(W x + b) + c`` by full-batch Adam on the
+    cross-entropy loss, recording the training accuracy after every step.
+
+    Parameters
+    ----------
+    X : ``(N, n)`` inputs; labels : ``(N,)`` integers in ``[0, num_classes)``.
+    width : hidden units; steps, lr : Adam steps and learning rate.
+    generator : ``torch.Generator`` for PyTorch's default ``Linear`` initialisation (uniform, fan-in).
+    num_classes : defaults to ``labels.max() + 1``.
+    stop_at : stop as soon as the training accuracy reaches this value (``None``: run all steps).
+    device : torch device (default CPU). Computation in float64.
+
+    Returns
+    -------
+    (net, accuracy): the trained :class:`lib.nets.Net` (logits as outputs) and the training accuracies,
+    ``accuracy[t]`` after ``t`` steps (length ``steps + 1``, shorter when ``stop_at`` was reached). This is the memorisation experiment of Zhang et al.,
+    which document Sec. 5 item 7 cites as [5], in its smallest form.
+    """
+    import torch
+
+    X = as_array("X", X, ndim=2)
+    labels = as_array("labels", labels, shape=(X.shape[0],), dtype=np.int64)
+    if labels.min() < 0:
+        raise ValueError("labels must be >= 0")
+    num_classes = int(labels.max()) + 1 if num_classes is None else as_int("num_classes", num_classes, min=2)
+    if labels.max() >= num_classes:
+        raise ValueError(f"labels must be < num_classes = {num_classes}")
+    width = as_int("width", width, min=1)
+    steps = as_int("steps", steps, min=0)
+    lr = as_float("lr", lr, min=0.0, strict_min=True)
+    if not isinstance(generator, torch.Generator):
+        raise ValueError(f"generator must be a torch.Generator; got {generator!r}")
+    if stop_at is not None:
+        stop_at = as_probability("stop_at", stop_at)
+    dev = torch.device("cpu") if device is None else torch.device(device)
+    n = X.shape[1]
+    bound1, bound2 = 1 / math.sqrt(n), 1 / math.sqrt(width)
+    uni = lambda shape, b: ((torch.rand(shape, generator=generator, dtype=torch.float64) * 2 - 1) * b).to(dev)
+    params = [uni((width, n), bound1), uni((width,), bound1), uni((num_classes, width), bound2), uni((num_classes,), bound2)]
+    for p in params:
+        p.requires_grad_(True)
+    W, b, V, c = params
+    Xt, yt = torch.from_numpy(X).to(dev), torch.from_numpy(labels).to(dev)
+    opt = torch.optim.Adam(params, lr=lr)
+    acc = np.empty(steps + 1)
+    for t in range(steps + 1):
+        logits = torch.relu(Xt @ W.T + b) @ V.T + c
+        acc[t] = (logits.argmax(dim=1) == yt).double().mean().item()
+        if t == steps or (stop_at is not None and acc[t] >= stop_at):
+            acc = acc[: t + 1]
+            break
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(logits, yt)
+        if not torch.isfinite(loss):
+            raise ValueError(f"lr must be small enough (and X well scaled) for training to stay finite; lr = {lr}")
+        loss.backward()
+        opt.step()
+    np_ = lambda p: p.detach().cpu().numpy().copy()
+    return Net([np_(W), np_(V)], [np_(b), np_(c)], ("relu", "identity")), acc

@@ -226,3 +226,15 @@ def test_circle_covered_brute_force(rng):
     assert np.array_equal(es.circle_covered(centres, a), brute)
     with pytest.raises(ValueError, match="a"):
         es.circle_covered(centres, 0.0)
+
+
+def test_expected_min_flip_against_density_integral():
+    # independent route: the density of t = <w, u> on S^(n-1) is prop. to (1 - t^2)^((n-3)/2), normalised by quad
+    from scipy.integrate import quad
+
+    for n, d, c in ((4, 3, 0.3), (7, 5, -0.5), (12, 2, 0.8)):
+        dens = lambda t: (1 - t * t) ** ((n - 3) / 2)
+        Z = quad(dens, -1, 1)[0]
+        G = lambda x: quad(dens, max(-1.0, c - x), min(1.0, c + x))[0] / Z  # P(|t - c| <= x)
+        exact = quad(lambda x: (1 - G(x)) ** d, 0, 2, limit=200)[0]
+        assert math.isclose(es.expected_min_flip(d, n, c), exact, rel_tol=1e-6)

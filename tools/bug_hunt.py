@@ -87,7 +87,7 @@ def load(paths: list[Path]) -> list[dict]:
     return bugs
 
 
-_FAILED = re.compile(r"^(FAILED|ERROR) (\S+)(?: - (.*))?$", re.M)
+_FAILED = re.compile(r"^(FAILED|ERROR) (.+?)(?: - (.*))?$", re.M)  # nbval ids hold spaces
 _CLAIM = re.compile(r"\b([a-z]+-[a-z0-9-]+)\b")
 
 
