@@ -77,7 +77,8 @@ __all__ = [
 
 def check_labels(y, K: int, *, binary: bool = True) -> np.ndarray:
     """Labels of shape ``(K,)``; with ``binary`` they must lie in {0, 1}. Returns float64."""
-    y = as_array("y", y, shape=(K,))
+    K = as_int("K", K, min=0)
+    y = as_array("y", y, shape=(K,), nonempty=False)
     if binary and not np.all((y == 0) | (y == 1)):
         bad = y[(y != 0) & (y != 1)][:3]
         raise ValueError(f"y must hold labels in {{0, 1}}; got values such as {bad.tolist()}")
@@ -287,7 +288,8 @@ _SWITCH = 6.0  # above this a, moments use the cancellation-free Laguerre form
 
 def mills_ratio(a) -> np.ndarray:
     """The paper's Mills ratio ``Psi(a) = int_a^inf e^{-x^2/2} dx / e^{-a^2/2}`` ([V], (A.1)),
-    i.e. ``Q(a) / phi(a)`` with ``Q`` the standard normal tail, via ``erfcx``; any real ``a``."""
+    i.e. ``Q(a) / phi(a)`` with ``Q`` the standard normal tail, via ``erfcx``; any real ``a``
+    (for ``a < -37.6`` the value exceeds the float64 range and is returned as ``inf``)."""
     a = as_array("a", a)
     return math.sqrt(math.pi / 2.0) * special.erfcx(a / math.sqrt(2.0))
 
@@ -349,7 +351,8 @@ def scaled_moment(sigma, c, k: int) -> np.ndarray:
     c = as_float("c", c)
     k = _k(k)
     out = np.empty_like(s)
-    pos = s > 0
+    with np.errstate(divide="ignore", over="ignore"):
+        pos = (s > 0) & (np.abs(c / np.where(s > 0, s, 1.0)) < 1e150)  # tinier sigma: use the sigma -> 0 limit
     if pos.any():
         out[pos] = s[pos] ** k * relu_moment(c / s[pos], k)
     at0 = 1.0 if 0.0 > c else 0.0  # psi(0) = 1[0 > c] or ((-c)_+)^k
@@ -477,10 +480,10 @@ def pair_expectation(Sigma, kind: str, c: float, *, panels: int = 120) -> float:
     breaks = np.linspace(lo, hi, panels + 1)
     # refine around t* where the inner expectation turns on (mean r t crosses the threshold)
     if r != 0 and kind != "window":
-        t_star = c / r
-        width = max(sd / abs(r), 1e-6 * s1)
-        extra = t_star + np.array([-1.0, 1.0])[:, None] * width * 2.0 ** np.arange(-4, 8)[None, :]
-        extra = extra.ravel()
+        with np.errstate(over="ignore", invalid="ignore"):  # tiny r: t* is far outside [lo, hi] (or inf)
+            t_star = c / r
+            width = max(sd / abs(r), 1e-6 * s1)
+            extra = (t_star + np.array([-1.0, 1.0])[:, None] * width * 2.0 ** np.arange(-4, 8)[None, :]).ravel()
         breaks = np.unique(np.concatenate([breaks, extra[(extra > lo) & (extra < hi)], [lo, hi]]))
     left, right = breaks[:-1, None], breaks[1:, None]
     t = ((left + right) / 2 + (right - left) / 2 * _GLX[None, :]).ravel()
@@ -577,11 +580,16 @@ def binomial_two_sided_pvalue(k, m: int, q) -> np.ndarray:
     ``Bin(m, q)`` ([V], Lemma 4.1 for the threshold, where the law is exactly binomial)."""
     from scipy.stats import binom
 
-    k = as_array("k", k, nonempty=False)
+    k = as_array("k", k)
     m = as_int("m", m, min=1)
-    q = as_array("q", q, nonempty=False)
+    q = as_array("q", q)
     if np.any((q < 0) | (q > 1)):
         raise ValueError("q must lie in [0, 1]")
+    try:
+        np.broadcast_shapes(k.shape, q.shape)
+    except ValueError as exc:
+        raise ValueError(f"k and q must have broadcastable shapes; got {k.shape} and {q.shape}") from exc
+    q = np.where(q < 1e-300, 0.0, np.where(q > 1 - 1e-16, np.minimum(q, 1.0), q))  # subnormal q overflows scipy
     lo = binom.cdf(k, m, q)
     hi = binom.sf(k - 1, m, q)
     return np.minimum(1.0, 2 * np.minimum(lo, hi))
@@ -595,6 +603,7 @@ def binomial_deviation(m: int, q: float, level: float) -> float:
     m = as_int("m", m, min=1)
     q = as_probability("q", q, allow_zero=True)
     level = as_float("level", level, min=0.0, max=1.0, strict_min=True)
+    q = 0.0 if q < 1e-300 else q  # a subnormal q makes scipy's binomial pmf overflow; the law is that of q = 0
     ks = np.arange(m + 1)
     dev = np.abs(ks - m * q)
     order = np.argsort(-dev, kind="stable")
@@ -645,6 +654,18 @@ def equal_gram_vectors(K: int, eta: float, rng: np.random.Generator) -> np.ndarr
         raise ValueError(f"eta must make I + eta S positive definite; eta = {eta} is too large for K = {K}") from exc
 
 
+def _batch(batch, K: int) -> np.ndarray:
+    """A non-empty 1-D array of distinct integer row indices in ``[0, K)``."""
+    b = np.asarray(batch) if not isinstance(batch, (str, bytes)) else np.asarray([batch])
+    if b.ndim != 1 or b.size == 0 or b.dtype.kind not in "iu" and not (
+            b.dtype.kind == "f" and np.all(np.isfinite(b)) and np.all(b == np.round(b))):
+        raise ValueError(f"batch must be a non-empty 1-D list of integer row indices; got {batch!r}"[:200])
+    b = b.astype(np.int64)
+    if b.min() < 0 or b.max() >= K or np.unique(b).size != b.size:
+        raise ValueError(f"batch must hold distinct row indices in [0, {K}); got {b.tolist()[:10]}")
+    return b
+
+
 def _rows(V) -> np.ndarray:
     V = as_array("V", V, ndim=2, nonempty=False)
     if V.shape[0] == 0:
@@ -661,7 +682,7 @@ def mirror_margins(V, w, batch) -> tuple[float, float]:
     w = as_array("w", w, shape=(V.shape[1],))
     a = np.abs(V @ w)
     inside = np.zeros(V.shape[0], dtype=bool)
-    inside[np.asarray(batch, dtype=int)] = True
+    inside[_batch(batch, V.shape[0])] = True
     off = float(a[~inside].max()) if (~inside).any() else 0.0
     on = float(a[inside].min()) if inside.any() else math.inf
     return off, on
@@ -677,9 +698,7 @@ def mirror_perceptron(V, batch, rng: np.random.Generator, *, tau: float = 0.5, m
     ``tau = 1/2`` for unit-norm ``v``, which is what works at practical sizes.
     """
     V = _rows(V)
-    batch = np.asarray(batch, dtype=int)
-    if batch.size == 0 or batch.min() < 0 or batch.max() >= V.shape[0] or np.unique(batch).size != batch.size:
-        raise ValueError("batch must be a non-empty set of distinct row indices of V")
+    batch = _batch(batch, V.shape[0])
     as_generator("rng", rng)
     tau = as_float("tau", tau, min=0.0, strict_min=True)
     max_tries = as_int("max_tries", max_tries, min=1)

@@ -41,7 +41,7 @@ from .capacity_assembly import _unit_distinct
 from .nets import Net
 from .validate import as_choice, as_float, as_generator, as_int, as_widths
 
-__all__ = ["StackedNetwork", "stage_sizes", "distribute_positives", "used_widths", "stack_memorize",
+__all__ = ["StackedNetwork", "stage_sizes", "layer_blocks", "distribute_positives", "used_widths", "stack_memorize",
            "deep_connections", "STACK_ACTIVATIONS"]
 
 STACK_ACTIVATIONS = ("step_strict", "relu")
@@ -72,18 +72,22 @@ def deep_connections(widths) -> int:
     return int(sum(a * b for a, b in zip(w[2:-1], w[3:])))
 
 
-def stage_sizes(widths) -> dict:
+def stage_sizes(widths, accumulator: str = "dedicated") -> dict:
     """The block sizes of [V], proof of Thm. 7.2, Step 3, for ``widths = (n_1, ..., n_L)``, ``L >= 5``.
 
     Returns ``{"m": n_0 // 3, "d": [n_i // 3], "r": [2 (n_{i+1} // 6)]}`` for ``i = 3, ..., L-1``
-    (``S = L - 3`` stages). Raises ValueError if a block would be empty (``n_i < 6``)."""
+    (``S = L - 3`` stages; ``r`` even because mirror units come in pairs). With the dedicated
+    accumulator (one extra node per layer, a departure from [V]) ``r_i = 2 ((n_{i+1} - 1) // 6)``,
+    which keeps every used width ``n'_i <= n_i``. Raises ValueError if a block would be empty."""
     w = as_widths("widths", widths, min_len=5)
+    as_choice("accumulator", accumulator, ("dedicated", "last_node"))
+    shift = 1 if accumulator == "dedicated" else 0
     n0 = min(w[1:])
     m = n0 // 3
     d = [w[i] // 3 for i in range(2, len(w) - 1)]
-    r = [2 * (w[i + 1] // 6) for i in range(2, len(w) - 1)]
+    r = [2 * ((w[i + 1] - shift) // 6) for i in range(2, len(w) - 1)]
     if m < 1 or min(d) < 1 or min(r) < 2:
-        raise ValueError(f"widths must be at least 6 from n_2 on so that every block is non-empty; got {tuple(w)}")
+        raise ValueError(f"widths must be at least 7 from n_2 on so that every block is non-empty; got {tuple(w)}")
     return {"m": m, "d": d, "r": r}
 
 
@@ -104,24 +108,44 @@ def distribute_positives(K1: int, shares) -> list[int]:
     return base.tolist()
 
 
+def layer_blocks(m: int, d, r, accumulator: str = "dedicated") -> list[dict]:
+    """The blocks of each hidden layer of the stacked network, in order, as ``{name: size}``.
+
+    Names: ``"E"`` (codes of Enrichment I, or their carry), ``"R<i>"``, ``"P<i>"`` (stage ``i``) and
+    ``"acc"`` (dedicated accumulator). Layer 2 of [V] is ``[E]``, layer 3 ``[E, R0]``, then
+    ``[E, R_j, P_{j-1}, acc]`` (no carry in layer ``L-1``, accumulator from layer 5 on), and layer
+    ``L`` is ``[P_{S-1}, acc]`` ([V], proof of Thm. 7.2, Step 4 and Fig. 2)."""
+    m = as_int("m", m, min=1)
+    d = as_widths("d", d, min_len=2)
+    r = as_widths("r", r, min_len=2)
+    if len(r) != len(d):
+        raise ValueError(f"r must list one size per stage ({len(d)}); got {len(r)}")
+    as_choice("accumulator", accumulator, ("dedicated", "last_node"))
+    S, ded = len(d), accumulator == "dedicated"
+    out = [{"E": m}, {"E": m, "R0": d[0]}]
+    for j in range(1, S):
+        blk = {"E": m} if j < S - 1 else {}
+        blk[f"R{j}"] = d[j]
+        blk[f"P{j - 1}"] = r[j - 1]
+        if ded and j >= 2:
+            blk["acc"] = 1
+        out.append(blk)
+    last = {f"P{S - 1}": r[S - 1]}
+    if ded:
+        last["acc"] = 1
+    out.append(last)
+    return out
+
+
 def used_widths(widths, accumulator: str = "dedicated") -> tuple[int, ...]:
-    """The widths ``n'_i`` that the stacked network actually uses ([V], Step 4):
+    """The widths ``n'_i`` that the stacked network uses for the architecture ``widths`` ([V], Step 4):
     ``n'_1 = n_1``, ``n'_2 = m``, ``n'_3 = m + d_3``, ``n'_i = m + d_i + r_{i-1}`` (``4 <= i <= L-2``),
     ``n'_{L-1} = d_{L-1} + r_{L-2}``, ``n'_L = r_{L-1}``, plus one accumulator node in each layer from
-    layer 5 on when ``accumulator == "dedicated"``. With sizes exact thirds this is [V]'s
-    ``n_0/3 + 2 n_i/3`` etc."""
+    layer 5 on when ``accumulator == "dedicated"``. With exact thirds this is [V]'s
+    ``n_0/3 + 2 n_i/3`` etc. Computed from :func:`layer_blocks`."""
     w = as_widths("widths", widths, min_len=5)
-    as_choice("accumulator", accumulator, ("dedicated", "last_node"))
-    s = stage_sizes(w)
-    m, d, r = s["m"], s["d"], s["r"]
-    S = len(d)
-    out = [w[0], m, m + d[0]]
-    for j in range(1, S):  # layers 4 .. L-1: stage j's R, stage j-1's P, carry unless last
-        out.append((m if j < S - 1 else 0) + d[j] + r[j - 1])
-    out.append(r[S - 1])
-    if accumulator == "dedicated":
-        out = out[:4] + [k + 1 for k in out[4:]]
-    return tuple(out)
+    s = stage_sizes(w, accumulator)
+    return (w[0],) + tuple(sum(b.values()) for b in layer_blocks(s["m"], s["d"], s["r"], accumulator))
 
 
 def _acts(activations, S: int) -> tuple[str, ...]:
@@ -194,7 +218,7 @@ def stack_memorize(X, y, rng: np.random.Generator, *, widths=None, m: int | None
         w = as_widths("widths", widths, min_len=5)
         if w[0] != n:
             raise ValueError(f"widths[0] must equal the input dimension {n}; got {w[0]}")
-        sz = stage_sizes(w)
+        sz = stage_sizes(w, accumulator)
         m, d, r = sz["m"], sz["d"], sz["r"]
         shares = [w[i] * w[i + 1] for i in range(2, len(w) - 1)]
     else:
@@ -371,3 +395,4 @@ def _pad(Ws, bs, widths):
             bs[i] = np.concatenate([bs[i], np.full(extra, -1.0)])
             Ws[i + 1] = np.hstack([Ws[i + 1], np.zeros((Ws[i + 1].shape[0], extra))])
     return Ws, bs
+
