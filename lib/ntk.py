@@ -54,6 +54,13 @@ __all__ = [
     "ntk_mlp",
     "empirical_ntk",
     "empirical_ntk_layers",
+    "prop325_coefficients",
+    "circle_points",
+    "circle_kernel_profile",
+    "circle_kernel_fourier",
+    "kernel_least_squares",
+    "taylor_features",
+    "lazy_training",
 ]
 
 
@@ -114,14 +121,20 @@ def pair_angles(X, Y=None):
     Returns
     -------
     nx : (n,), ny : (n',), theta : (n, n') with ``theta[i, k]`` in ``[0, pi]`` the angle between
-    ``X[i]`` and ``Y[k]``, computed as ``2 arctan2(|u - w|, |u + w|)`` from the unit vectors
-    (with ``|u -+ w|^2 = 2 -+ 2 u.w`` clipped at 0), so never NaN.
+    ``X[i]`` and ``Y[k]``, computed as ``2 arctan2(|u - w|, |u + w|)`` from the unit vectors ``u, w``,
+    with the distances formed coordinate by coordinate (in row chunks) rather than from ``2 -+ 2 u.w``.
+    So it is never NaN, and accurate near 0 and pi too (nearly parallel rows give angles of the size of
+    their true separation, not ``sqrt(eps)``).
     """
     X = _rows("X", X)
     Y = X if Y is None else _rows("Y", Y, X.shape[1])
     nx, ny = _nonzero_norms("X", X), _nonzero_norms("Y", Y)
-    c = (X / nx[:, None]) @ (Y / ny[:, None]).T
-    theta = 2.0 * np.arctan2(np.sqrt(np.maximum(2.0 - 2.0 * c, 0.0)), np.sqrt(np.maximum(2.0 + 2.0 * c, 0.0)))
+    Ux, Uy = X / nx[:, None], Y / ny[:, None]
+    theta = np.empty((X.shape[0], Y.shape[0]))
+    for sl in _row_chunks(X.shape[0], Y.shape[0] * X.shape[1]):
+        diff = np.linalg.norm(Ux[sl, None, :] - Uy[None, :, :], axis=2)
+        summ = np.linalg.norm(Ux[sl, None, :] + Uy[None, :, :], axis=2)
+        theta[sl] = 2.0 * np.arctan2(diff, summ)
     return nx, ny, theta
 
 
@@ -208,12 +221,16 @@ def relu_ntk(X, Y=None, depth: int = 1, W_std: float = 2**0.5, b_std: float = 0.
     q11 = W2 * np.einsum("ij,ij->i", X, X) / d + b2
     q22 = W2 * np.einsum("ij,ij->i", Yr, Yr) / d + b2
     ntk = q12.copy()
-    for _ in range(depth):
-        e12, dot = _relu_expectations(q12, q11, q22)
-        q11 = W2 * q11 / 2.0 + b2  # E relu(u)^2 = q / 2
-        q22 = W2 * q22 / 2.0 + b2
-        q12 = W2 * e12 + b2
-        ntk = q12 + W2 * ntk * dot
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(depth):
+            e12, dot = _relu_expectations(q12, q11, q22)
+            q11 = W2 * q11 / 2.0 + b2  # E relu(u)^2 = q / 2
+            q22 = W2 * q22 / 2.0 + b2
+            q12 = W2 * e12 + b2
+            ntk = q12 + W2 * ntk * dot
+    if not (np.all(np.isfinite(ntk)) and np.all(np.isfinite(q12))):
+        raise ValueError(f"W_std and depth must keep the kernel within float64 (it grows like (W_std^2/2)^depth); "
+                         f"got W_std={W_std!r}, depth={depth}")
     return q12, ntk
 
 
@@ -528,6 +545,7 @@ def transport_weights(a, V0, T_values, rho: float, corrected: bool = True) -> np
     a, V0 = _two_layer_args(a, V0)
     T = as_array("T_values", T_values, shape=V0.shape)
     rho = as_float("rho", rho, min=0.0, strict_min=True)
+    corrected = _flag("corrected", corrected)
     m = V0.shape[0]
     f = 1.0 / (rho * math.sqrt(m)) if corrected else rho / math.sqrt(m)
     return V0 + f * a[:, None] * T
@@ -569,7 +587,13 @@ def thm310_width(d: int, tau: float, delta: float) -> int:
     d = as_int("d", d, min=1)
     tau = as_float("tau", tau, min=0.0, strict_min=True)
     delta = as_probability("delta", delta, allow_one=False)
-    return int(math.ceil(4 ** (d + 2) * math.log(1 / delta) / tau ** (2 * d - 2)))
+    try:
+        width = 4.0 ** (d + 2) * math.log(1 / delta) / tau ** (2 * d - 2)
+    except (OverflowError, ZeroDivisionError):
+        width = math.inf
+    if not math.isfinite(width):
+        raise ValueError(f"tau and d must give a finite width requirement; got tau={tau!r}, d={d}")
+    return int(math.ceil(width))
 
 
 def embed_reference_network(a, V0, alpha, beta, tau: float) -> dict:
@@ -637,6 +661,7 @@ def two_layer_module(a, V, outer_scale: float = 1.0, inner_scale: float = 1.0, t
     a, V = _two_layer_args(a, V)
     outer_scale = as_float("outer_scale", outer_scale)
     inner_scale = as_float("inner_scale", inner_scale)
+    train_outer = _flag("train_outer", train_outer)
 
     class TwoLayer(torch.nn.Module):
         def __init__(self):
@@ -796,7 +821,7 @@ def circle_points(phi, padded: bool = True) -> np.ndarray:
     fixed -- the padding of Remark 3.24 baked in). ``phi`` : (n,) angles; returns (n, 2) or (n, 3).
     """
     phi = as_array("phi", phi, ndim=1)
-    if not padded:
+    if not _flag("padded", padded):
         return np.stack([np.cos(phi), np.sin(phi)], axis=1)
     r = 1.0 / math.sqrt(2.0)
     return np.stack([r * np.cos(phi), r * np.sin(phi), np.full_like(phi, r)], axis=1)
@@ -810,7 +835,7 @@ def circle_kernel_profile(t, padded: bool = True) -> np.ndarray:
     """
     t = as_array("t", t, nonempty=False)
     s = np.abs(np.angle(np.exp(1j * t)))  # |t| reduced to [0, pi]
-    if not padded:
+    if not _flag("padded", padded):
         return np.cos(t) * (np.pi - s) / (2 * np.pi)
     w = np.clip((np.cos(t) + 1.0) / 2.0, -1.0, 1.0)  # = x.x' on the padded circle
     return w / 2.0 - w * np.arccos(w) / (2 * np.pi)
@@ -827,6 +852,7 @@ def circle_kernel_fourier(n_max: int, padded: bool = True) -> np.ndarray:
     from scipy.integrate import quad
 
     n_max = as_int("n_max", n_max, min=0, max=10_000)
+    padded = _flag("padded", padded)
     prof = lambda t: float(circle_kernel_profile(np.array(t), padded))
     return np.array([2.0 / np.pi * quad(prof, 0.0, np.pi, weight="cos", wvar=n, epsabs=1e-13, limit=400)[0]
                      for n in range(n_max + 1)])
@@ -845,6 +871,8 @@ def kernel_least_squares(centres, X, y, rho: float = 1.0):
     centres = _rows("centres", centres)
     X = _rows("X", X, centres.shape[1])
     y = as_array("y", y, shape=(X.shape[0],))
+    _nonzero_norms("centres", centres)
+    _nonzero_norms("X", X)
     A = relu_ntk_inner(X, centres, rho=rho)
     alpha = np.linalg.lstsq(A, y, rcond=None)[0]
     return alpha, A @ alpha
@@ -861,3 +889,90 @@ def taylor_features(X, a, V0, scale: float = 1.0) -> np.ndarray:
     scale = as_float("scale", scale)
     D = (X @ V0.T >= 0) * (scale * a)  # (n, m)
     return (D[:, :, None] * X[:, None, :]).reshape(X.shape[0], -1)
+
+
+# --------------------------------------------------------------------------------------------
+# Training near initialisation (beyond the notes: their optimisation chapters are empty)
+# --------------------------------------------------------------------------------------------
+def lazy_training(X, y, a, V0, eta: float, steps: int, scale: float, X_test=None, record_every: int = 1) -> dict:
+    """Gradient descent on the notes' ReLU model and on its linearisation ``F_0``, side by side.
+
+    Both minimise ``L(V) = sum_i (f(x_i; V) - y_i)^2 / 2`` over the inner weights ``V`` only, from
+    the same ``V0``, with step ``eta``: the network ``f = scale * sum_j a_j relu(v_j . x)`` and the
+    linearised model ``f_lin = f(x; V0) + <df(x; V0)/dV, V - V0>`` (Def. 3.1), whose activation pattern
+    stays frozen at ``V0``. For ``f_lin`` the residual obeys ``r_{t+1} = (I - eta K_m) r_t`` exactly,
+    with ``K_m = J J^T`` the empirical NTK at ``V0``. Batched over ``R`` independent networks.
+    The ReLU derivative is ``1[z >= 0]``.
+
+    Parameters
+    ----------
+    X : (n, d) training inputs; y : (n,) targets; a : (R, m) or (m,) fixed outer signs;
+    V0 : (R, m, d) or (m, d) initial inner weights; eta > 0; steps >= 0; scale : ``rho / sqrt(m)``
+    (NTK scaling) or ``1/m`` (mean-field) etc., > 0; X_test : (n_test, d) or None (then ``X``);
+    record_every : record the test-set gap every this many steps (and at the last step).
+
+    Returns
+    -------
+    dict with (a leading ``R`` axis only when the input was batched)
+    ``loss_net``, ``loss_lin`` : (R, steps + 1) training losses;
+    ``gap`` : (R,) ``max_t max_x |f(x; V_t) - f_lin(x; V_t^lin)|`` over the recorded steps and ``X_test``;
+    ``gap_rms`` : (R,) ``max_t`` of the root-mean-square gap over ``X_test``;
+    ``dist`` : (R, steps + 1) ``|V_t - V0|_F`` of the network; ``dist_lin`` : (R,) final ``|V^lin_T - V0|_F``;
+    ``row_move`` : (R,) ``max_j |v_{T,j} - v_{0,j}|``; ``flips`` : (R,) fraction of pairs (i, j) whose
+    sign of ``v_j . x_i`` differs between ``V0`` and ``V_T``; ``kernel_change`` : (R,)
+    ``|K_m(V_T) - K_m(V0)|_F`` (empirical NTKs on ``X``); ``K0`` : (R, n, n); ``r0`` : (R, n) initial
+    residuals ``f(X; V0) - y``; ``r_net``, ``r_lin`` : (R, n) final residuals of ``f`` and ``f_lin``; ``V``, ``V_lin`` : (R, m, d).
+    """
+    V0 = as_array("V0", V0, ndim=(2, 3))
+    batched = V0.ndim == 3
+    V0 = V0 if batched else V0[None]
+    R, m, d = V0.shape
+    a = as_array("a", a, shape=(R, m) if batched else (m,))
+    a = a if batched else a[None]
+    X = _rows("X", X, d)
+    n = X.shape[0]
+    y = as_array("y", y, shape=(n,))
+    Xt = X if X_test is None else _rows("X_test", X_test, d)
+    eta = as_float("eta", eta, min=0.0, strict_min=True)
+    steps = as_int("steps", steps, min=0, max=10**7)
+    scale = as_float("scale", scale, min=0.0, strict_min=True)
+    record_every = as_int("record_every", record_every, min=1)
+    sa = scale * a[:, None, :]  # (R, 1, m)
+    Z0, Zt0 = X @ V0.transpose(0, 2, 1), Xt @ V0.transpose(0, 2, 1)  # (R, n, m), (R, n_test, m)
+    B0, Bt0 = (Z0 >= 0) * sa, (Zt0 >= 0) * sa  # frozen patterns times outer weights
+    f0, ft0 = np.sum(B0 * Z0, -1), np.sum(Bt0 * Zt0, -1)  # relu(z) = 1[z >= 0] z
+    V, Vl = V0.copy(), V0.copy()
+    loss_net, loss_lin = np.empty((R, steps + 1)), np.empty((R, steps + 1))
+    dist = np.empty((R, steps + 1))
+    gap, gap_rms = np.zeros(R), np.zeros(R)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(steps + 1):
+            Z = X @ V.transpose(0, 2, 1)
+            B = (Z >= 0) * sa
+            r = np.sum(B * Z, -1) - y
+            dV = Vl - V0
+            rl = f0 + np.sum(B0 * (X @ dV.transpose(0, 2, 1)), -1) - y
+            loss_net[:, t], loss_lin[:, t] = 0.5 * np.sum(r**2, 1), 0.5 * np.sum(rl**2, 1)
+            dist[:, t] = np.sqrt(np.sum((V - V0) ** 2, axis=(1, 2)))
+            if t % record_every == 0 or t == steps:
+                fn = np.sum(sa * np.maximum(Xt @ V.transpose(0, 2, 1), 0.0), -1)
+                fl = ft0 + np.sum(Bt0 * (Xt @ dV.transpose(0, 2, 1)), -1)
+                gap = np.maximum(gap, np.abs(fn - fl).max(1))
+                gap_rms = np.maximum(gap_rms, np.sqrt(np.mean((fn - fl) ** 2, 1)))
+            if t == steps:
+                break
+            V = V - eta * (np.swapaxes(B * r[:, :, None], 1, 2) @ X)
+            Vl = Vl - eta * (np.swapaxes(B0 * rl[:, :, None], 1, 2) @ X)
+    if not (np.all(np.isfinite(V)) and np.all(np.isfinite(Vl)) and np.all(np.isfinite(loss_net)) and np.all(np.isfinite(loss_lin))):
+        raise ValueError(f"eta must keep gradient descent finite; got eta={eta!r} with {steps} steps "
+                         "(a step above 2 / lambda_max(K_m) diverges)")
+    BT = (Z >= 0) * sa
+    G = X @ X.T
+    K0 = G * (B0 @ np.swapaxes(B0, 1, 2))
+    KT = G * (BT @ np.swapaxes(BT, 1, 2))
+    out = {"loss_net": loss_net, "loss_lin": loss_lin, "gap": gap, "gap_rms": gap_rms, "dist": dist,
+           "dist_lin": np.sqrt(np.sum((Vl - V0) ** 2, axis=(1, 2))),
+           "row_move": np.sqrt(np.sum((V - V0) ** 2, axis=2)).max(1), "flips": np.mean((Z >= 0) != (Z0 >= 0), axis=(1, 2)),
+           "kernel_change": np.sqrt(np.sum((KT - K0) ** 2, axis=(1, 2))), "K0": K0, "r0": f0 - y, "r_net": r,
+           "r_lin": rl, "V": V, "V_lin": Vl}
+    return out if batched else {k: v[0] for k, v in out.items()}

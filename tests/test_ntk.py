@@ -229,6 +229,7 @@ def test_embed_reference_network_identities():
         ok = [j for j in range(len(a)) if np.linalg.norm(beta[i] - Vt[j]) <= 0.3 and np.sign(a[j]) == np.sign(alpha[i])]
         assert np.array_equal(s, ok)
     assert E["c0"] == pytest.approx(E["c"] * E["n_U"]) and E["n_U"] == int(len(a) * 0.3 / 16)
+    assert E["c"] == pytest.approx(2**4 / (0.3**2 * np.sqrt(len(a))), rel=1e-12)  # c = 2^(d+2) / (tau^d sqrt m)
     assert ntk.thm310_width(2, 0.2, 0.1) == int(np.ceil(256 * np.log(10) / 0.04))
     with pytest.raises(ValueError):
         ntk.embed_reference_network(np.ones(200), np.tile([[-1.0, 0.0]], (200, 1)), alpha, beta, 0.3)  # S_1 empty
