@@ -8,7 +8,8 @@ Two things happen to every chapter that nbval runs:
 
 * **No network.** A first cell, added here and not part of the chapter, replaces the socket
   functions in the kernel with ones that raise: a chapter that tries to download anything fails
-  (the kernel's own messages go through ZeroMQ, which this does not touch).
+  (the kernel's own messages go through ZeroMQ, which this does not touch). nbval reports it as
+  ``Cell 0``, so a chapter's own code cells are numbered from 1.
 * **Seed subset.** With ``BOOK_SEED_ROTATE=FIRST:COUNT`` (``make test`` sets it), each chapter runs
   under one of the sweep seeds ``FIRST … FIRST+COUNT-1``, chosen by a hash of its path, so every
   ``make test`` checks the chapters under seeds other than the default that the book build uses.
@@ -53,7 +54,8 @@ def rotated_seed(path: Path):
         assert first >= 0 and count >= 1
     except (ValueError, AssertionError) as exc:
         raise ValueError(f"BOOK_SEED_ROTATE must be FIRST:COUNT with FIRST >= 0, COUNT >= 1; got {spec!r}") from exc
-    rel = Path(path).resolve().relative_to(ROOT).as_posix()
+    path = Path(path).resolve()
+    rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.as_posix()
     return first + zlib.crc32(rel.encode()) % count
 
 
