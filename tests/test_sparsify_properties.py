@@ -16,15 +16,7 @@ from hypothesis import given, settings, strategies as st
 from lib import sparsify as es
 from lib.nets import Net
 
-S = settings(max_examples=25, deadline=None)
-BAD_SCALARS = [float("nan"), float("inf"), "1", 1 + 2j, None]
-BAD_ARRAYS = [np.array([[np.nan, 1.0]]), np.array([[np.inf, 0.0]]), np.array([["a", "b"]]), np.array([[1j, 0]]),
-              np.zeros((0, 2))]
-
-
-def raises_naming(name, fn, *args, **kw):
-    with pytest.raises(ValueError, match=name):
-        fn(*args, **kw)
+from property_helpers import BAD_ARRAYS, BAD_SCALARS, S, raises_naming  # noqa: E402
 
 
 def bad_arrays_raise(name, fn, **kw):
