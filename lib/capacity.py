@@ -85,10 +85,11 @@ def check_labels(y, K: int, *, binary: bool = True) -> np.ndarray:
     return y
 
 
-def _points(X) -> np.ndarray:
-    X = as_array("X", X, ndim=2, nonempty=False)
+def _points(X, name: str = "X") -> np.ndarray:
+    """A 2-D array of at least one point (row), refused by ``name`` otherwise."""
+    X = as_array(name, X, ndim=2, nonempty=False)
     if X.shape[0] == 0:
-        raise ValueError("X must hold at least one point (K >= 1); got K = 0")
+        raise ValueError(f"{name} must hold at least one point (K >= 1); got K = 0")
     return X
 
 
@@ -666,19 +667,12 @@ def _batch(batch, K: int) -> np.ndarray:
     return b
 
 
-def _rows(V) -> np.ndarray:
-    V = as_array("V", V, ndim=2, nonempty=False)
-    if V.shape[0] == 0:
-        raise ValueError("V must hold at least one point (K >= 1); got K = 0")
-    return V
-
-
 def mirror_margins(V, w, batch) -> tuple[float, float]:
     """``(max_{k not in batch} |<w, v_k>|, min_{k in batch} |<w, v_k>|)`` for rows ``v_k`` of ``V``.
 
     The mirror pair ``1[<w,v> - tau > 0] + 1[-<w,v> - tau > 0]`` fires exactly on the batch iff the
     first number is ``<= tau`` and the second ``> tau`` ([V], Sec. 2.2 and (6.3))."""
-    V = _rows(V)
+    V = _points(V, "V")
     w = as_array("w", w, shape=(V.shape[1],))
     a = np.abs(V @ w)
     inside = np.zeros(V.shape[0], dtype=bool)
@@ -697,7 +691,7 @@ def mirror_perceptron(V, batch, rng: np.random.Generator, *, tau: float = 0.5, m
     The paper's Theorem 6.2 uses ``tau = 1/8`` with the certificate (6.3); its Section 2.2 uses
     ``tau = 1/2`` for unit-norm ``v``, which is what works at practical sizes.
     """
-    V = _rows(V)
+    V = _points(V, "V")
     batch = _batch(batch, V.shape[0])
     as_generator("rng", rng)
     tau = as_float("tau", tau, min=0.0, strict_min=True)
@@ -723,7 +717,7 @@ def perception_network(V, y, batch_size: int, rng: np.random.Generator, *, tau: 
     Returns ``(net, tries)`` with ``net`` of widths ``(d, r, 1)`` (``r = 2`` idle units if no label is
     1) and the number of draws per batch. Raises RuntimeError naming the batch if the budget runs out.
     """
-    V = _rows(V)
+    V = _points(V, "V")
     K, d = V.shape
     y = check_labels(y, K)
     batch_size = as_int("batch_size", batch_size, min=1)
