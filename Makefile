@@ -21,8 +21,11 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $@
 
 # Build the HTML book, executing every chapter (cached; the cache is cleared when lib/ or the
-# pins change). -W: warnings are errors; -n: nitpicky references; failing cells abort the build.
+# pins change). tools/pre_execute.py first executes the uncached chapters JOBS at a time into the
+# build's own cache (Jupyter Book alone would run them one by one); the build then only renders.
+# -W: warnings are errors; -n: nitpicky references; failing cells abort the build.
 book: $(STAMP)
+	$(BIN)/python tools/pre_execute.py --jobs $(JOBS)
 	$(BIN)/jupyter-book build -W -n --keep-going --path-output . .
 	@echo "Open _build/html/index.html"
 

@@ -48,6 +48,9 @@ PROBE = """async () => {
 
 @pytest.fixture(scope="module")
 def built_book():
+    pre = subprocess.run([sys.executable, str(ROOT / "tools" / "pre_execute.py"), "--jobs", "2"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert pre.returncode == 0, "a chapter failed to execute:\n" + (pre.stdout + pre.stderr)[-6000:]
     jb = Path(sys.executable).parent / "jupyter-book"
     res = subprocess.run([str(jb), "build", "-W", "-n", "--keep-going", "--path-output", str(ROOT), str(ROOT)],
                          capture_output=True, text=True, cwd=ROOT)
