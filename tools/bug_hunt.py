@@ -1,6 +1,7 @@
 """Apply a catalogue of plausible bugs to lib/, one at a time, and see which checks catch each.
 
     python tools/bug_hunt.py [CATALOGUE.yaml ...] [--only ID ...] [--jobs 2] [--out FILE] [--baseline]
+                             [--merge] [--chapters-only]
 
 A catalogue (``verification/bugs/*.yaml`` by default, all of them) is a YAML list of entries::
 
@@ -21,7 +22,13 @@ an error; the first failing test (or notebook cell) and its message are recorded
 first runs every target unbroken: a catalogue is only meaningful when its targets pass.
 
 The result (``--out``, default ``verification/bug-hunt.json``) lists, per bug, whether it was
-caught, by what, and how long it took. Exit status 1 when a bug expected to be caught survives,
+caught, by what, and how long it took. ``--merge`` replaces only the rows of the bugs run in an
+existing ``--out`` file (and drops rows whose bug left the catalogue).
+
+``--chapters-only`` asks a second question: would the *chapters' own checks* catch the bug if
+``lib``'s unit tests did not exist? Each bug with a chapter among its targets is run against its
+chapters alone, and the answer is stored in that bug's row under ``chapters_only`` (with
+``--merge``, the main verdicts are kept). Exit status 1 when a bug expected to be caught survives,
 or a catalogue entry is malformed.
 """
 from __future__ import annotations
@@ -87,6 +94,7 @@ def load(paths: list[Path]) -> list[dict]:
     return bugs
 
 
+_CLAIM_FAIL = re.compile(r"FAIL \[([^\]\s]+)\][^\n]*")
 _FAILED = re.compile(r"^(FAILED|ERROR) (.+?)(?: - (.*))?$", re.M)  # nbval ids hold spaces
 _CLAIM = re.compile(r"\b([a-z]+-[a-z0-9-]+)\b")
 
@@ -106,6 +114,9 @@ def run_targets(copy: Path, targets: list[str], timeout: int) -> dict:
     seconds = time.perf_counter() - t0
     m = _FAILED.search(out)
     by, message = (m.group(2), (m.group(3) or "").strip()[:300]) if m else (None, "")
+    claim = _CLAIM_FAIL.search(out)  # a chapter's failing check names its claim in the traceback
+    if by and claim and by.startswith("chapters/"):
+        by, message = f"{by} [{claim.group(1)}]", claim.group(0)[:300]
     if code == -1:
         by, message = "timeout", f"targets still running after {timeout} s"
     elif code not in (0, 1) and not by:
@@ -114,7 +125,9 @@ def run_targets(copy: Path, targets: list[str], timeout: int) -> dict:
     return {"exit": code, "caught": code != 0, "by": by, "message": message, "seconds": round(seconds, 1)}
 
 
-def hunt(bug: dict, timeout: int) -> dict:
+def hunt(bug: dict, timeout: int, chapters_only: bool = False) -> dict:
+    if chapters_only:
+        bug = dict(bug, targets=[t for t in bug["targets"] if t.startswith("chapters/")])
     with tempfile.TemporaryDirectory(prefix="bughunt-") as tmp:
         copy = Path(tmp) / "book"
         shutil.copytree(ROOT, copy, ignore=COPY_IGNORE)
@@ -133,6 +146,13 @@ def baseline(bugs: list[dict], timeout: int) -> dict:
         return run_targets(copy, targets, timeout * 4)
 
 
+def _chapters_summary(results: list[dict]) -> dict | None:
+    ran = [r["chapters_only"] for r in results if "chapters_only" in r]
+    if not ran:
+        return None
+    return {"run": len(ran), "caught": sum(c["caught"] for c in ran)}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("catalogues", nargs="*", type=Path)
@@ -141,6 +161,8 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=int, default=600, help="seconds per bug")
     ap.add_argument("--out", type=Path, default=None, help="write the result here (JSON)")
     ap.add_argument("--baseline", action="store_true", help="first run all targets without a bug")
+    ap.add_argument("--merge", action="store_true", help="replace only these bugs' rows in --out")
+    ap.add_argument("--chapters-only", action="store_true", help="run each bug against its chapters alone")
     args = ap.parse_args(argv)
     paths = [p.resolve() for p in args.catalogues] or sorted((ROOT / "verification" / "bugs").glob("*.yaml"))
     try:
@@ -154,6 +176,10 @@ def main(argv=None) -> int:
             print(f"bug_hunt: no bug with id {sorted(unknown)}", file=sys.stderr)
             return 1
         bugs = [b for b in bugs if b["id"] in args.only]
+    all_paths = sorted((ROOT / "verification" / "bugs").glob("*.yaml"))
+    catalogue_ids = [b["id"] for b in load(sorted(set(all_paths) | set(paths)))]
+    if args.chapters_only:
+        bugs = [b for b in bugs if any(t.startswith("chapters/") for t in b["targets"])]
     t0 = time.perf_counter()
     if args.baseline:
         base = baseline(bugs, args.timeout)
@@ -163,7 +189,7 @@ def main(argv=None) -> int:
             return 1
     results = []
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        for r in pool.map(lambda b: hunt(b, args.timeout), bugs):
+        for r in pool.map(lambda b: hunt(b, args.timeout, args.chapters_only), bugs):
             flag = "caught  " if r["caught"] else "SURVIVED"
             mark = "" if r["as_expected"] else "   <-- not as expected"
             print(f"{flag} {r['id']:<34} {r['seconds']:>6.1f} s  by {r['by']}{mark}", flush=True)
@@ -171,6 +197,24 @@ def main(argv=None) -> int:
     caught = sum(r["caught"] for r in results)
     bad = [r for r in results if not r["as_expected"]]
     print(f"\n{caught} of {len(results)} bugs caught; {len(bad)} not as expected; {time.perf_counter() - t0:.0f} s")
+    if args.chapters_only:
+        bad = []  # a bug the chapters alone miss is information, not a failure: the tests catch it
+    if args.out and (args.merge or args.chapters_only):
+        if not args.out.exists():
+            ap.error("--merge and --chapters-only need an existing --out file")
+        old = json.loads(args.out.read_text())
+        rows = {r["id"]: r for r in old["bugs"] if r["id"] in catalogue_ids}
+        for r in results:
+            if args.chapters_only:
+                rows.setdefault(r["id"], {"id": r["id"]})["chapters_only"] = {
+                    k: r[k] for k in ("targets", "caught", "by", "message", "seconds")}
+            else:
+                rows[r["id"]] = r | ({"chapters_only": rows[r["id"]]["chapters_only"]}
+                                     if "chapters_only" in rows.get(r["id"], {}) else {})
+        results = [rows[i] for i in catalogue_ids if i in rows]
+        caught = sum(bool(r.get("caught")) for r in results)
+        bad = [r for r in results if not r.get("as_expected", False)]
+        paths = sorted(set(paths) | {ROOT / c for c in old["catalogues"]})
     if args.out:
         import numpy
         import torch
@@ -181,6 +225,7 @@ def main(argv=None) -> int:
                               "torch": torch.__version__},
                   "catalogues": [str(p.relative_to(ROOT)) for p in paths],
                   "caught": caught, "total": len(results), "not_as_expected": [r["id"] for r in bad],
+                  "chapters_only": _chapters_summary(results),
                   "bugs": results}
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(record, indent=1) + "\n")
