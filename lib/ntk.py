@@ -188,6 +188,46 @@ def _relu_expectations(q12, q11, q22):
     return nngp, dot
 
 
+def _ntk_recursion(q12, q11, q22, depth, W2, b2):
+    """The layer recursion of :func:`relu_ntk` on a block of rows (``q12`` (r, n'), ``q11`` (r,))."""
+    ntk = q12.copy()
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(depth):
+            e12, dot = _relu_expectations(q12, q11, q22)
+            q11 = W2 * q11 / 2.0 + b2  # E relu(u)^2 = q / 2
+            q22 = W2 * q22 / 2.0 + b2
+            q12 = W2 * e12 + b2
+            ntk = q12 + W2 * ntk * dot
+    return q12, ntk
+
+
+def _threads() -> int:
+    """Worker threads for element-wise kernels: ``OMP_NUM_THREADS`` if set, else every core."""
+    import os
+
+    raw = os.environ.get("OMP_NUM_THREADS", "").strip()
+    return max(1, int(raw)) if raw.isdigit() else max(1, os.cpu_count() or 1)
+
+
+def _in_row_blocks(fn, q12, q11, q22, *args, min_entries: int = 1 << 18):
+    """``fn`` on row blocks of ``q12``/``q11`` in threads; the results are stacked back.
+
+    NumPy's element-wise functions are single-threaded but release the GIL, so blocks of rows run
+    in parallel. Every entry goes through the same operations as without blocks, so the result
+    is bit-for-bit the same at any thread count.
+    """
+    workers = min(_threads(), q12.shape[0])
+    if workers == 1 or q12.size < min_entries:
+        return fn(q12, q11, q22, *args)
+    from concurrent.futures import ThreadPoolExecutor
+
+    cuts = np.linspace(0, q12.shape[0], workers + 1).astype(int)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        parts = list(pool.map(lambda i: fn(q12[cuts[i]:cuts[i + 1]], q11[cuts[i]:cuts[i + 1]], q22, *args),
+                              range(workers)))
+    return tuple(np.concatenate([p[j] for p in parts], axis=0) for j in range(len(parts[0])))
+
+
 def relu_ntk(X, Y=None, depth: int = 1, W_std: float = 2**0.5, b_std: float = 0.0):
     """Infinite-width NNGP and NTK of a fully connected ReLU network in NTK parameterisation.
 
@@ -220,14 +260,7 @@ def relu_ntk(X, Y=None, depth: int = 1, W_std: float = 2**0.5, b_std: float = 0.
     q12 = W2 * (X @ Yr.T) / d + b2
     q11 = W2 * np.einsum("ij,ij->i", X, X) / d + b2
     q22 = W2 * np.einsum("ij,ij->i", Yr, Yr) / d + b2
-    ntk = q12.copy()
-    with np.errstate(over="ignore", invalid="ignore"):
-        for _ in range(depth):
-            e12, dot = _relu_expectations(q12, q11, q22)
-            q11 = W2 * q11 / 2.0 + b2  # E relu(u)^2 = q / 2
-            q22 = W2 * q22 / 2.0 + b2
-            q12 = W2 * e12 + b2
-            ntk = q12 + W2 * ntk * dot
+    q12, ntk = _in_row_blocks(_ntk_recursion, q12, q11, q22, depth, W2, b2)
     if not (np.all(np.isfinite(ntk)) and np.all(np.isfinite(q12))):
         raise ValueError(f"W_std and depth must keep the kernel within float64 (it grows like (W_std^2/2)^depth); "
                          f"got W_std={W_std!r}, depth={depth}")

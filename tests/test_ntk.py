@@ -278,3 +278,14 @@ def test_orthant_probability3_and_moments(rng):
     assert var == pytest.approx(z.var(), rel=0.02)
     with pytest.raises(ValueError):
         ntk.orthant_probability3(e[0], np.zeros(3), e[1])
+
+
+def test_relu_ntk_is_bit_identical_at_any_thread_count(monkeypatch):
+    """Row blocks in threads (n^2 >= 2^18 entries) give exactly the serial result."""
+    X = np.random.default_rng(3).standard_normal((600, 5))
+    out = {}
+    for threads in ("1", "2", "3"):
+        monkeypatch.setenv("OMP_NUM_THREADS", threads)
+        out[threads] = ntk.relu_ntk(X, depth=3, b_std=0.1)
+    for threads in ("2", "3"):
+        assert all(np.array_equal(a, b) for a, b in zip(out["1"], out[threads]))
