@@ -55,6 +55,11 @@ def built_book():
     res = subprocess.run([str(jb), "build", "-W", "-n", "--keep-going", "--path-output", str(ROOT), str(ROOT)],
                          capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0, "the book did not build:\n" + (res.stdout + res.stderr)[-6000:]
+    # pre_execute.py must have filled the cache exactly as the build reads it: the build itself
+    # executes only the pages it always re-executes (book_always_rebuild)
+    executed = [l for l in (res.stdout + res.stderr).splitlines() if "Executing notebook" in l]
+    assert all("chapters/appendix/verification" in l for l in executed), \
+        "the build re-executed notebooks that pre_execute.py had cached:\n" + "\n".join(executed)
     assert (HTML / "index.html").exists()
     return HTML
 
