@@ -242,7 +242,7 @@ def _hall_interval(x: np.ndarray, delta: float) -> tuple[float, float]:
     else:
         r = math.sqrt(n)
         ts = tuple(3 * r / g * (np.cbrt(1 + g / r * (c - g / (6 * r))) - 1) for c in (-z, z))
-    lo, hi = sorted(mean - t * s / math.sqrt(n) for t in ts)
+    lo, hi = sorted(float(mean - t * s / math.sqrt(n)) for t in ts)
     return lo, hi
 
 
@@ -263,7 +263,7 @@ def mean_equals(claim, samples, predicted, *, source, statement, delta=DEFAULT_D
             raise ValueError(f"samples must number at least 30 for the skew-corrected interval; got {x.size}")
         lo, hi = _hall_interval(x, d)
         mean = float(x.mean())
-        margin = min(p - lo, hi - p)
+        margin = float(min(p - lo, hi - p))
         return _emit(Record(_text("claim", claim), _text("source", source), _text("statement", statement),
                             f"mean {fmt(mean)}", f"{fmt(p)} in [{fmt(lo)}, {fmt(hi)}]", fmt(margin), margin >= 0,
                             f"Hall skew-corrected t, n={x.size}, delta={d:g} two-sided", d))

@@ -84,7 +84,8 @@ def test_skew_corrected_interval_keeps_its_rate_where_the_clt_does_not():
 
 def test_skew_corrected_check_has_power_and_refuses_bad_use():
     rng = np.random.default_rng(13)
-    checks.mean_equals("t-s1", rng.chisquare(1, 400), 1.0, skew=True, **KW)
+    rec = checks.mean_equals("t-s1", rng.chisquare(1, 400), 1.0, skew=True, **KW)
+    assert json.loads(rec.to_json())["passed"] is True and "data-claim" in rec.to_html()
     with pytest.raises(AssertionError):
         checks.mean_equals("t-s2", rng.chisquare(1, 4000), 0.9, skew=True, **KW)
     with pytest.raises(ValueError, match="skew"):

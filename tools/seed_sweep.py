@@ -109,6 +109,11 @@ def run_chapter(path: str, seeds: list[int]) -> list[dict]:
                     errors[-1] += " | " + traceback.format_exc(limit=-1).strip().splitlines()[-2][:200]
             finally:
                 plt.close("all")
+        for r in checks.RECORDS:  # the build renders every record as HTML: that must work too
+            try:
+                r.to_html()
+            except Exception as exc:
+                errors.append(f"{r.claim}: record cannot be rendered: {type(exc).__name__}: {exc}")
         out.append({"chapter": str(Path(path).relative_to(ROOT)), "seed": seed,
                     "seconds": time.perf_counter() - t0,
                     "claims": [{"claim": r.claim, "source": r.source, "verdict": "PASS" if r.passed else "FAIL",
