@@ -67,6 +67,13 @@ __all__ = [
     "mean_abs",
     "richardson",
     "arc_segment",
+    "kill_probability",
+    "pre_post_defect",
+    "zero_units",
+    "relu_layers",
+    "weight_scale",
+    "train_classifier",
+    "net_growth_factors",
 ]
 
 DISTS = ("gaussian", "uniform", "discrete")
@@ -847,3 +854,182 @@ def arc_segment(x0, x1, t, pairs):
         X[:, i], X[:, j] = ci + rho * np.cos(theta), cj + rho * np.sin(theta)
         dX[:, i], dX[:, j] = -np.pi * rho * np.sin(theta), np.pi * rho * np.cos(theta)
     return X, dX
+
+
+# -- broken hypotheses and trained networks (chapters 07b, 07c) ----------------------------------
+def kill_probability(alpha, support, k_out) -> float:
+    """Exact probability that one random sparse layer maps a tangent to zero: ``P(dz^(d+1) = 0)``.
+
+    Setting: weights ``alpha P + (1 - alpha) delta_0`` with ``P`` continuous and even (Gaussian or
+    uniform; not the lattice, whose atoms make ``w^T dz = 0`` possible), an even bias law, and a
+    fixed point ``z`` with tangent ``dz`` that has ``support`` non-zero coordinates. We need
+    ``P(w^T z + b = 0) = 0`` or ``supp(dz)`` inside ``supp(z)`` (true after a ReLU, and for zero
+    bias). Unit ``i`` contributes nothing when its row misses ``supp(dz)`` (probability
+    ``(1 - alpha)^s``) or, otherwise, when it is inactive (probability 1/2 by evenness). The
+    ``k_out`` rows are independent, so the answer is ``((1 + (1 - alpha)^s) / 2)^k_out``.
+    The book's addition (the paper's Appendix B treats the case ``dz = e_1`` only through means).
+    """
+    alpha = as_probability("alpha", alpha)
+    s = as_int("support", support, min=1)
+    k_out = as_int("k_out", k_out, min=1)
+    return float(((1.0 + (1.0 - alpha) ** s) / 2.0) ** k_out)
+
+
+def pre_post_defect(post, pre) -> np.ndarray:
+    """``D[n, l] = mean_t (||dh^(l)(t)||^2 - 2 ||dz^(l+1)(t)||^2) / ||dz^(l)(t)||^2`` for each net.
+
+    ``post`` are the post-activation speeds ``||dz^(l)(t)||``, shape ``(n_nets, d + 1, T)``, and
+    ``pre`` the pre-activation speeds ``||dh^(l)(t)||``, shape ``(n_nets, d, T)``, of the same
+    networks and points (:func:`layer_speeds` without and with ``pre=True``).
+    Given the layer-``l`` point and tangent, an even law of ``(w, b)`` makes each unit active with
+    probability 1/2 independently of ``(w^T dz)^2`` (Lemmas 5-6 with ``X^2`` in place of ``|X|``),
+    so ``E||dz^(l+1)||^2 = E||dh^(l)||^2 / 2``: every entry has mean exactly 0. Points whose tangent
+    is already 0 at layer ``l`` are left out of that layer's mean (0/0). Returns ``(n_nets, d)``.
+    The book's addition, not in the paper.
+    """
+    post = as_array("post", post, ndim=3)
+    if post.shape[1] < 2:
+        raise ValueError(f"post must hold at least 2 layers (d + 1 >= 2); got shape {post.shape}")
+    pre = as_array("pre", pre, shape=(post.shape[0], post.shape[1] - 1, post.shape[2]))
+    if np.any(post < 0) or np.any(pre < 0):
+        raise ValueError("post and pre must be speeds (non-negative)")
+    post, pre = post**2, pre**2
+    den = post[:, :-1]
+    alive = den > 0
+    ratio = np.where(alive, (pre - 2.0 * post[:, 1:]) / np.where(alive, den, 1.0), 0.0)
+    return ratio.sum(axis=-1) / np.maximum(alive.sum(axis=-1), 1)
+
+
+def zero_units(X, dX, Ws, bs) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of pre-activations that are exactly 0, and of those whose tangent is not 0.
+
+    Returns ``(zeros, bad)``, each ``(n_nets, d)`` int: ``zeros[n, l]`` counts pairs (point, unit)
+    with ``h^(l) = 0`` exactly, ``bad[n, l]`` those among them with ``dh^(l) != 0``. The proof of
+    Theorem 2 assumes ``P(h = 0) = 0``; a ``bad`` unit is where that assumption could change a
+    length (``ReLU'(0)`` is then a convention). Arguments as in :func:`propagate` (``dX`` required).
+    """
+    if dX is None:
+        raise ValueError("dX must be given (the tangents)")
+    trace = propagate(X, Ws, bs, dX)
+    zeros = np.stack([(h == 0).sum(axis=(1, 2)) for h in trace.h], axis=1)
+    bad = np.stack([((h == 0) & (dh != 0)).sum(axis=(1, 2)) for h, dh in zip(trace.h, trace.dh)], axis=1)
+    return zeros, bad
+
+
+def relu_layers(net) -> tuple[list, list]:
+    """The ReLU layers of a :class:`lib.nets.Net` as a stack of one network (``n_nets = 1``).
+
+    Keeps the leading maps whose activation is ``relu`` (a trained classifier's linear read-out is
+    dropped), so that :func:`layer_speeds` and :func:`growth_factors` measure ``z^(1..d)``.
+    Returns ``(Ws, bs)`` with ``Ws[l]`` of shape ``(1, k_{l+1}, k_l)`` and ``bs[l]`` ``(1, k_{l+1})``.
+    """
+    if not isinstance(net, Net):
+        raise ValueError(f"net must be a lib.nets.Net; got {type(net).__name__}")
+    d = 0
+    while d < net.depth and net.activations[d] == "relu":
+        d += 1
+    if d == 0:
+        raise ValueError("net must start with at least one relu layer")
+    return [W[None].copy() for W in net.weights[:d]], [b[None].copy() for b in net.biases[:d]]
+
+
+def weight_scale(Ws) -> float:
+    """Effective ``sigma_w`` of a stack of layers: mean over layers of ``sqrt(k_in) * std(W^(l))``.
+
+    For weights ``N(0, sigma_w^2 / k_in)`` this estimates ``sigma_w``; it is how the book reads the
+    "post-training sigma_w" of the paper's Appendix C.2 (the paper does not define it).
+    ``Ws`` is a list of ``(n_nets, k_out, k_in)`` arrays with at least 2 entries each.
+    """
+    if not isinstance(Ws, (list, tuple)) or not Ws:
+        raise ValueError("Ws must be a non-empty list of weight stacks")
+    vals = []
+    for l, W in enumerate(Ws):
+        W = as_array(f"Ws[{l}]", W, ndim=3)
+        if W.shape[1] * W.shape[2] < 2:
+            raise ValueError(f"Ws[{l}] must hold at least 2 weights per network")
+        vals.append(np.sqrt(W.shape[2]) * W.reshape(W.shape[0], -1).std(axis=1, ddof=1).mean())
+    return float(np.mean(vals))
+
+
+def train_classifier(X, y, widths, sigma_w, generator, *, steps=200, lr=3e-3, bias_scale=0.01, device=None,
+                     threads=1):
+    """Train a dense ReLU classifier from a Gaussian initialisation (the setting of the paper's App. C.2).
+
+    Weights start ``N(0, sigma_w^2 / k_in)``, biases ``N(0, bias_scale^2)`` (the paper's Section 4
+    laws, dense), drawn from ``generator``; every hidden map has a ReLU and the last map is a linear
+    read-out to ``widths[-1]`` classes. Full-batch Adam on the cross-entropy, ``steps`` steps in
+    float32 (fast; the returned networks are float64 copies). The loop runs on ``threads`` torch
+    threads (default 1: for layers this small, more threads only contend); the previous setting is
+    restored afterwards.
+
+    Parameters
+    ----------
+    X : ``(n, widths[0])`` inputs; y : ``(n,)`` integer labels in ``[0, widths[-1])``.
+    widths : ``(k_0, k_1, ..., k_d, n_classes)``, at least three entries.
+    sigma_w : float > 0; generator : ``torch.Generator``; device : torch device (default CPU).
+
+    Returns
+    -------
+    (initial, trained) : two :class:`lib.nets.Net` (the network before and after training).
+    """
+    import torch
+
+    if not isinstance(generator, torch.Generator):
+        raise ValueError(f"generator must be a torch.Generator; got {type(generator).__name__}")
+    if isinstance(widths, (str, bytes)) or not hasattr(widths, "__len__") or len(widths) < 3:
+        raise ValueError("widths must list an input width, at least one hidden width and the number of classes")
+    widths = [as_int(f"widths[{i}]", k, min=1) for i, k in enumerate(widths)]
+    X = as_array("X", X, shape=(None, widths[0]))
+    y = as_array("y", y, shape=(X.shape[0],), dtype=np.int64)
+    if y.min() < 0 or y.max() >= widths[-1]:
+        raise ValueError(f"y must hold labels in [0, {widths[-1]}); got range [{y.min()}, {y.max()}]")
+    sigma_w = as_float("sigma_w", sigma_w, min=0.0, strict_min=True)
+    steps = as_int("steps", steps, min=0)
+    lr = as_float("lr", lr, min=0.0, strict_min=True)
+    bias_scale = as_float("bias_scale", bias_scale, min=0.0)
+    n_threads = as_int("threads", threads, min=1)
+    try:
+        device = torch.device("cpu") if device is None else torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device must name a torch device (e.g. 'cpu'); got {device!r}") from exc
+    layers = []
+    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+        lin = torch.nn.Linear(a, b)
+        with torch.no_grad():
+            lin.weight.copy_(torch.randn(b, a, generator=generator) * (sigma_w / np.sqrt(a)))
+            lin.bias.copy_(torch.randn(b, generator=generator) * bias_scale)
+        layers += [lin, torch.nn.ReLU()] if i < len(widths) - 2 else [lin]
+    model = torch.nn.Sequential(*layers).to(device)
+    initial = Net.from_torch(model)
+    Xt = torch.as_tensor(X, dtype=torch.float32, device=device)
+    yt = torch.as_tensor(y, device=device)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(n_threads)  # tiny layers: extra threads only contend
+    try:
+        for _ in range(steps):
+            loss = torch.nn.functional.cross_entropy(model(Xt), yt)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    finally:
+        torch.set_num_threads(threads)
+    return initial, Net.from_torch(model.cpu())
+
+
+def net_growth_factors(net, X, dX) -> np.ndarray:
+    """Growth factors (as in :func:`growth_factors`) of ``m`` trajectories through one network.
+
+    ``net`` is a :class:`lib.nets.Net`; its leading ReLU layers are used (:func:`relu_layers`).
+    ``X`` and ``dX`` have shape ``(m, T, k_0)``: trajectory ``i`` is sampled at ``X[i]`` with
+    velocities ``dX[i]``. The network is repeated along the batch axis, so all trajectories go
+    through one batched pass. Returns ``(m,)``: for each trajectory, the mean over layers and points
+    of ``||dz^(l+1)(t)|| / ||dz^(l)(t)||`` (the quantity of the paper's Figures 3, 5 and 6).
+    """
+    Ws, bs = relu_layers(net)
+    X = as_array("X", X, ndim=3)
+    dX = as_array("dX", dX, shape=X.shape)
+    if X.shape[2] != Ws[0].shape[2]:
+        raise ValueError(f"X must have {Ws[0].shape[2]} columns (the input width); got {X.shape[2]}")
+    m = X.shape[0]
+    return growth_factors(X, dX, [np.repeat(W, m, axis=0) for W in Ws], [np.repeat(b, m, axis=0) for b in bs])

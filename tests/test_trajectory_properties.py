@@ -295,3 +295,110 @@ def test_arc_segment(n, t, seed, size):
     assert X.shape == dX.shape == (len(t), n) and np.all(np.isfinite(X)) and np.all(np.isfinite(dX))
     raises_named("x1", lambda: tr.arc_segment(x0, np.ones(n + 1), t, pairs))
     raises_named("t", lambda: tr.arc_segment(x0, x1, [np.nan], pairs))
+
+
+# -- chapters 07b and 07c: broken hypotheses, trained networks -----------------------------------
+@SET
+@given(alphas, st.integers(1, 50), st.integers(1, 500))
+def test_kill_probability_in_unit_interval(a, s, k):
+    p = tr.kill_probability(a, s, k)
+    assert np.isfinite(p) and 0.0 <= p <= 1.0
+    assert p >= 2.0**-k * (1 - 1e-12)                      # at least the all-inactive event
+
+
+@pytest.mark.parametrize("bad", BAD_SCALARS + [1.5])
+def test_kill_probability_rejects(bad):
+    raises_named("alpha", lambda: tr.kill_probability(bad, 1, 2))
+    if not (isinstance(bad, float) and bad == 1.5):
+        raises_named("support", lambda: tr.kill_probability(0.5, bad, 2))
+        raises_named("k_out", lambda: tr.kill_probability(0.5, 1, bad))
+
+
+@SET
+@given(seeds, st.integers(1, 4), st.integers(1, 5), st.integers(1, 6))
+def test_pre_post_defect_and_zero_units_shapes(seed, n, d, T):
+    Ws, bs = tr.sample_layers([3] + [4] * d, 0.5, "discrete", 2, 0.0, n, rng(seed))
+    X = rng(seed + 1).integers(-1, 2, (T, 3)).astype(float)
+    dX = rng(seed + 2).standard_normal((T, 3))
+    D = tr.pre_post_defect(tr.layer_speeds(X, dX, Ws, bs), tr.layer_speeds(X, dX, Ws, bs, pre=True))
+    assert D.shape == (n, d) and np.all(np.isfinite(D))
+    zeros, bad = tr.zero_units(X, dX, Ws, bs)
+    assert zeros.shape == bad.shape == (n, d) and np.all(bad <= zeros) and np.all(zeros >= 0)
+
+
+@pytest.mark.parametrize("bad", [np.full((2, 3, 4), np.nan), np.full((2, 3, 4), np.inf), np.ones((2, 3, 4)) + 1j,
+                                 np.ones((3, 4)), np.zeros((0, 3, 4)), "abc", None])
+def test_pre_post_defect_rejects(bad):
+    raises_named("post", lambda: tr.pre_post_defect(bad, np.ones((2, 2, 4))))
+    raises_named("pre", lambda: tr.pre_post_defect(np.ones((2, 3, 4)), bad))
+
+
+def test_zero_units_rejects():
+    Ws, bs = layers(0)
+    for bad in (np.full((4, 3), np.nan), np.ones((4, 2)), np.zeros((0, 3)), "abc", np.ones((4, 3)) + 1j):
+        raises_named("X", lambda: tr.zero_units(bad, np.ones((4, 3)), Ws, bs))
+        raises_named("dX", lambda: tr.zero_units(np.ones((4, 3)), bad, Ws, bs))
+    raises_named("dX", lambda: tr.zero_units(np.ones((4, 3)), None, Ws, bs))
+    raises_named("Ws", lambda: tr.zero_units(np.ones((4, 3)), np.ones((4, 3)), "W", bs))
+
+
+@SET
+@given(seeds, widths, st.integers(1, 3), st.integers(1, 5), st.floats(0.1, 3))
+def test_relu_layers_weight_scale_net_growth(seed, w, m, T, sigma):
+    w = [max(k, 2) for k in w]
+    net = tr.sparse_net(w, 1.0, "gaussian", sigma, 0.1, rng(seed))
+    Ws, bs = tr.relu_layers(net)
+    assert len(Ws) == len(w) - 1 and all(W.shape[0] == 1 for W in Ws)
+    s = tr.weight_scale(Ws)
+    assert np.isfinite(s) and s >= 0
+    X = rng(seed + 1).standard_normal((m, T, w[0]))
+    g = tr.net_growth_factors(net, X, rng(seed + 2).standard_normal((m, T, w[0])))
+    assert g.shape == (m,) and np.all(np.isfinite(g)) and np.all(g >= 0)
+
+
+def test_relu_layers_weight_scale_net_growth_reject():
+    net = tr.sparse_net([3, 4, 2], 1.0, "gaussian", 1.0, 0.1, rng())
+    for bad in ("net", None, np.ones((2, 2)), 3.0):
+        raises_named("net", lambda: tr.relu_layers(bad))
+        raises_named("net", lambda: tr.net_growth_factors(bad, np.ones((1, 2, 3)), np.ones((1, 2, 3))))
+    for bad in (np.full((1, 2, 3), np.nan), np.ones((1, 2, 4)), np.ones((2, 3)), np.zeros((0, 2, 3)), "abc",
+                np.ones((1, 2, 3)) + 1j):
+        raises_named("X", lambda: tr.net_growth_factors(net, bad, np.ones((1, 2, 3))))
+        raises_named("dX", lambda: tr.net_growth_factors(net, np.ones((1, 2, 3)), bad))
+    for bad in ([], "W", [np.full((1, 2, 2), np.nan)], [np.ones((2, 2))], [np.ones((1, 1, 1))], [np.ones((1, 2, 2)) + 1j]):
+        raises_named("Ws", lambda: tr.weight_scale(bad))
+
+
+def test_train_classifier_rejects():
+    import torch
+
+    g = torch.Generator().manual_seed(0)
+    X, y = np.ones((4, 2)), [0, 1, 0, 1]
+    for bad in (np.full((4, 2), np.nan), np.ones((4, 3)), np.zeros((0, 2)), "abc", np.ones((4, 2)) + 1j):
+        raises_named("X", lambda: tr.train_classifier(bad, y, [2, 3, 2], 1.0, g, steps=1))
+    for bad in ([0, 1, 0], [0.5, 1, 0, 1], [0, 1, 0, 5], [-1, 0, 0, 1], "abcd", [np.nan, 0, 0, 1]):
+        raises_named("y", lambda: tr.train_classifier(X, bad, [2, 3, 2], 1.0, g, steps=1))
+    for bad in BAD_SCALARS:
+        raises_named("sigma_w", lambda: tr.train_classifier(X, y, [2, 3, 2], bad, g, steps=1))
+        raises_named("lr", lambda: tr.train_classifier(X, y, [2, 3, 2], 1.0, g, steps=1, lr=bad))
+    for bad in ([2, 3], "232", [2, 0, 2], [2, 1.5, 2]):
+        raises_named("widths", lambda: tr.train_classifier(X, y, bad, 1.0, g, steps=1))
+    raises_named("steps", lambda: tr.train_classifier(X, y, [2, 3, 2], 1.0, g, steps=-1))
+    raises_named("bias_scale", lambda: tr.train_classifier(X, y, [2, 3, 2], 1.0, g, bias_scale=np.nan))
+    raises_named("generator", lambda: tr.train_classifier(X, y, [2, 3, 2], 1.0, np.random.default_rng()))
+    for bad in ("gpu", 3.5, "cuda:x"):
+        raises_named("device", lambda: tr.train_classifier(X, y, [2, 3, 2], 1.0, g, steps=1, device=bad))
+    for bad in (0, -1, 1.5, "2"):
+        raises_named("threads", lambda: tr.train_classifier(X, y, [2, 3, 2], 1.0, g, steps=1, threads=bad))
+
+
+@settings(max_examples=5, deadline=None)
+@given(seeds, st.floats(0.5, 3), st.integers(0, 3))
+def test_train_classifier_outputs(seed, sigma, steps):
+    import torch
+
+    X = rng(seed).standard_normal((10, 3))
+    y = rng(seed).integers(0, 3, 10)
+    init, net = tr.train_classifier(X, y, [3, 4, 3], sigma, torch.Generator().manual_seed(seed % 1000), steps=steps)
+    assert init.widths == net.widths == (3, 4, 3)
+    assert np.all(np.isfinite(net(X))) and net(X).shape == (10, 3)
