@@ -23,7 +23,7 @@ import os
 import sys
 import time
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from book_ext import claims_in_html  # the same reader the claims ledger uses
@@ -89,6 +89,12 @@ def run_chapter(path: str, seeds: list[int]) -> list[dict]:
 
     from lib import checks
 
+    try:
+        import torch
+
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    except ImportError:  # pragma: no cover
+        pass
     nb = jupytext.read(path)
     cells = [(i, c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     os.chdir(Path(path).parent)
@@ -172,10 +178,15 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=None, help="write the results as JSON here")
     ap.add_argument("--kernel", action="store_true", help="a fresh Jupyter kernel per (chapter, seed)")
+    ap.add_argument("--resume", action="store_true", help="keep the chapters an interrupted run finished")
     ap.add_argument("--merge", action="store_true", help="replace only these chapters' rows in --out")
     args = ap.parse_args(argv)
     if args.seeds < 1 or args.jobs < 1:
         ap.error("--seeds and --jobs must be at least 1")
+    # one BLAS/OpenMP/torch thread per worker, as in make test: workers share the cores, and
+    # oversubscribed torch threads on a busy machine are many times slower, not faster
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     chapters = [Path(c).resolve() for c in args.chapters] or toc_chapters()
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     t0 = time.perf_counter()
@@ -188,8 +199,28 @@ def main(argv=None) -> int:
         if args.out and Path(args.out).exists():
             known = json.loads(Path(args.out).read_text()).get("chapter_seconds", {})
         order = sorted(chapters, key=lambda c: -known.get(str(c.relative_to(ROOT)), 1e9))
+        # every finished chapter is appended to a journal, so an interrupted sweep resumes (--resume)
+        journal = Path(args.out or "seed-sweep.json").with_suffix(".journal.jsonl")
+        done = {}
+        if args.resume and journal.exists():
+            for line in journal.read_text().splitlines():
+                rs = json.loads(line)
+                if rs and rs[0]["chapter"] in {str(c.relative_to(ROOT)) for c in chapters} and \
+                        sorted(r["seed"] for r in rs) == seeds:
+                    done[ROOT / rs[0]["chapter"]] = rs
+        elif journal.exists():
+            journal.unlink()
+        todo = [c for c in order if c not in done]
+        print(f"seed_sweep: {len(todo)} chapters to run, {len(done)} from the journal", flush=True)
         with ProcessPoolExecutor(max_workers=args.jobs, max_tasks_per_child=1) as pool:
-            done = {c: f for c, f in zip(order, pool.map(run_chapter, [str(c) for c in order], [seeds] * len(order)))}
+            futures = {pool.submit(run_chapter, str(c), seeds): c for c in todo}
+            for fut in as_completed(futures):
+                c = futures[fut]
+                done[c] = fut.result()
+                with journal.open("a") as fh:
+                    fh.write(json.dumps(done[c]) + "\n")
+                secs = sum(r["seconds"] for r in done[c])
+                print(f"seed_sweep: {c.relative_to(ROOT)} {secs:.0f} s ({len(done)}/{len(chapters)})", flush=True)
         runs = [r for c in chapters for r in done[c]]
     summary = summarise(runs)
     summary.update(seconds=round(time.perf_counter() - t0, 1), first_seed=args.first_seed, n_seeds=args.seeds)
