@@ -800,3 +800,237 @@ def train_classifier(X, labels, width: int, *, steps: int, lr: float, generator,
         opt.step()
     np_ = lambda p: p.detach().cpu().numpy().copy()
     return Net([np_(W), np_(V)], [np_(b), np_(c)], ("relu", "identity")), acc
+
+
+# --------------------------------------------------------------------------------------------
+# Additions for the chapters 01b, 03b, 04b (JL maximum distortion, fly hashing, what breaks the
+# readout, conjecture 5a, depth, kinks)
+# --------------------------------------------------------------------------------------------
+__all__ += [
+    "jl_distortion_level",
+    "sparse_binary_projection",
+    "circle_mass_thresholds",
+    "circle_arcs",
+    "relu_readout_flip",
+    "jacobian_singular_values",
+    "relu_kinks_on_line",
+]
+
+
+def jl_distortion_level(N: int, k: int, delta: float) -> float:
+    """Exact union-bound level for the largest Johnson-Lindenstrauss distortion of ``N`` points.
+
+    Each of the ``P = N(N-1)/2`` ratios ``||A(x_i - x_j)||^2 / ||x_i - x_j||^2`` of a Gaussian map
+    ``A`` (``(k, D)``, entries ``N(0, 1/k)``) has the law ``chi^2_k / k``, so
+    ``P(max_pairs |ratio - 1| > eps) <= P * p(eps)`` with the exact two-sided tail
+    ``p(eps) = P(|chi^2_k / k - 1| > eps)``. Returns the ``eps`` with ``P * p(eps) = delta``
+    (document Sec. 2, JL [14]; exact tails instead of Dasgupta-Gupta's exponential bounds).
+    """
+    from scipy.optimize import brentq
+    from scipy.stats import chi2
+
+    N = as_int("N", N, min=2)
+    k = as_int("k", k, min=1)
+    delta = as_probability("delta", delta, allow_one=False)
+    P = N * (N - 1) / 2
+    tail = lambda e: chi2.cdf(k * (1 - e), k) + chi2.sf(k * (1 + e), k)
+    g = lambda e: math.log(P * max(tail(e), 1e-300)) - math.log(delta)
+    lo, hi = 0.0, 1.0
+    while g(hi) > 0:
+        hi *= 2.0
+    if g(lo) <= 0:  # even eps = 0 is enough (P * 1 <= delta cannot happen for delta < 1, kept for safety)
+        return 0.0
+    return float(brentq(g, lo, hi, xtol=1e-12))
+
+
+def sparse_binary_projection(d: int, n: int, s: int, rng: np.random.Generator) -> np.ndarray:
+    """The fly's projection: a ``(d, n)`` 0/1 matrix whose rows have exactly ``s`` ones at uniformly
+    random positions (each Kenyon cell samples ``s`` of the ``n`` projection-neuron channels;
+    Dasgupta, Stevens & Navlakha 2017, cited as [16] in document Sec. 2)."""
+    d = as_int("d", d, min=1)
+    n = as_int("n", n, min=1)
+    s = as_int("s", s, min=1, max=n)
+    as_generator("rng", rng)
+    idx = np.argsort(rng.random((d, n)), axis=1)[:, :s]
+    M = np.zeros((d, n))
+    np.put_along_axis(M, idx, 1.0, axis=1)
+    return M
+
+
+def circle_mass_thresholds(W, F, k: float, cdf, iters: int = 60) -> np.ndarray:
+    """Thresholds adapted to a non-uniform law of the angle on the circle ``u(theta) = F (cos theta, sin theta)``.
+
+    Unit ``j`` fires on the arc ``|theta - phi_j| <= alpha_j`` (see :func:`circle_arcs`); here
+    ``alpha_j`` is chosen by bisection so that the arc has probability exactly ``k/d`` under the
+    angle law with distribution function ``cdf`` on ``(-pi, pi]``, and ``tau_j = rho_j cos(alpha_j)``
+    with ``rho_j = ||F^T w_j||``. This is the per-neuron percentile of document Sec. 4.1 (fn. 3)
+    for a non-uniform density. ``W``: ``(d, n)``; ``F``: ``(n, 2)`` orthonormal; ``cdf``: a vectorised
+    callable with ``cdf(-pi) = 0`` and ``cdf(pi) = 1``. Returns ``(d,)``.
+    """
+    W = as_array("W", W, ndim=2)
+    d = W.shape[0]
+    F = as_array("F", F, shape=(W.shape[1], 2))
+    if not np.allclose(F.T @ F, np.eye(2), atol=1e-10):
+        raise ValueError("F must have orthonormal columns")
+    k = as_float("k", k, min=0.0, max=d, strict_min=True, strict_max=True)
+    if not callable(cdf):
+        raise ValueError("cdf must be callable")
+    iters = as_int("iters", iters, min=1)
+    turn = 2 * np.pi
+
+    def G(x):  # distribution function unwrapped to the real line: G(x + 2 pi) = G(x) + 1
+        q = np.floor((x + np.pi) / turn)
+        return q + np.asarray(cdf(x - q * turn), dtype=np.float64)
+
+    try:
+        ends = np.asarray(cdf(np.array([-np.pi, 0.0, np.pi])), dtype=np.float64).ravel()
+    except (TypeError, ValueError) as exc:
+        raise ValueError("cdf must map an array of angles to an array of probabilities") from exc
+    if ends.shape != (3,) or not np.all(np.isfinite(ends)) or not 0.0 <= ends[1] <= 1.0:
+        raise ValueError("cdf must be a distribution function on (-pi, pi] (cdf(-pi) = 0, cdf(pi) = 1)")
+    ends = ends[[0, 2]]
+    if not (np.all(np.isfinite(ends)) and abs(ends[0]) < 1e-9 and abs(ends[1] - 1.0) < 1e-9):
+        raise ValueError("cdf must be a distribution function on (-pi, pi] (cdf(-pi) = 0, cdf(pi) = 1)")
+    P = W @ F
+    rho, phi = np.hypot(P[:, 0], P[:, 1]), np.arctan2(P[:, 1], P[:, 0])
+    lo, hi = np.zeros(d), np.full(d, np.pi)
+    for _ in range(iters):
+        mid = 0.5 * (lo + hi)
+        small = G(phi + mid) - G(phi - mid) < k / d
+        lo, hi = np.where(small, mid, lo), np.where(small, hi, mid)
+    return rho * np.cos(0.5 * (lo + hi))
+
+
+def circle_arcs(W, F, tau) -> tuple[np.ndarray, np.ndarray]:
+    """The arcs on which threshold units fire, for inputs on the circle ``u(theta) = F (cos theta, sin theta)``.
+
+    With ``rho_j = ||F^T w_j||`` and ``phi_j`` the angle of ``F^T w_j``, ``w_j^T u(theta) =
+    rho_j cos(theta - phi_j)``, so unit ``j`` fires (eq. (4), ``>= tau_j``) exactly on the arc
+    ``|theta - phi_j| <= alpha_j`` with ``alpha_j = arccos(tau_j / rho_j)`` (``pi`` when
+    ``tau_j <= -rho_j``: always on). ``W``: ``(d, n)``; ``F``: ``(n, 2)`` orthonormal; ``tau``: ``(d,)``.
+
+    Returns
+    -------
+    (phi, alpha): ``(d,)`` centres in ``(-pi, pi]`` and half-widths in ``[0, pi]``; ``alpha`` is NaN
+    for a unit that never fires on the circle (``tau_j > rho_j``).
+    """
+    W = as_array("W", W, ndim=2)
+    F = as_array("F", F, shape=(W.shape[1], 2))
+    if not np.allclose(F.T @ F, np.eye(2), atol=1e-10):
+        raise ValueError("F must have orthonormal columns")
+    tau = as_array("tau", tau, shape=(W.shape[0],))
+    P = W @ F
+    rho = np.hypot(P[:, 0], P[:, 1])
+    phi = np.arctan2(P[:, 1], P[:, 0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(rho > 0, tau / np.where(rho > 0, rho, 1.0), np.where(tau <= 0, -1.0, np.inf))
+    alpha = np.where(ratio > 1, np.nan, np.arccos(np.clip(ratio, -1.0, 1.0)))
+    return phi, alpha
+
+
+def relu_readout_flip(X, W, tau, a, *, max_iter: int = 100, overshoot: float = 0.02, return_points: bool = False):
+    """Size of a perturbation that flips the sign of ``f(x) = a^T relu(W x - tau) / sqrt(d)``.
+
+    ``f`` is the ReLU layer of eq. (2) with a linear readout ``a`` (as :func:`relu_features` with
+    ``b = -tau``). Starting at each row of ``X`` (``(N, n)``) it runs DeepFool for a piecewise-linear
+    scalar function: ``x <- x - (1 + overshoot) f(x) grad f(x) / ||grad f(x)||^2`` until the sign of
+    ``f`` differs from its sign at the start. The returned ``(N,)`` Euclidean norms of the final
+    perturbations are upper bounds on the smallest flipping perturbation (an attack, not a
+    certificate); ``inf`` where ``f(x) = 0`` at the start (no prediction to flip) or where the attack
+    stalls (zero gradient) or has not flipped within ``max_iter`` steps. Reaching ``f = 0`` (no active
+    unit: eq. (5) would be undefined) counts as a flip: the prediction is lost. With
+    ``return_points=True`` it returns ``(norms, X_adv)``, ``X_adv`` of shape ``(N, n)`` holding the
+    perturbed inputs (the starting point where the attack failed). Document Sec. 5 item 2 and
+    conjecture 5a (book's experiment).
+    """
+    X = as_array("X", X, ndim=2)
+    W = as_array("W", W, shape=(None, X.shape[1]))
+    d = W.shape[0]
+    tau = as_array("tau", tau, shape=(d,))
+    a = as_array("a", a, shape=(d,))
+    max_iter = as_int("max_iter", max_iter, min=1)
+    overshoot = as_float("overshoot", overshoot, min=0.0, max=1.0)
+    if not isinstance(return_points, (bool, np.bool_)):
+        raise ValueError(f"return_points must be True or False; got {return_points!r}")
+    scale = 1.0 / math.sqrt(d)
+
+    def f_grad(Xc):
+        Z = Xc @ W.T - tau
+        act = Z > 0
+        return (np.where(act, Z, 0.0) @ a) * scale, ((act * a) @ W) * scale
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        f0, _ = f_grad(X)
+        if not np.all(np.isfinite(f0)):
+            raise ValueError("X, W, tau and a must be small enough that f(x) is finite in float64")
+        sign0 = np.sign(f0)
+        Xc = X.copy()
+        done = sign0 == 0
+        out = np.full(X.shape[0], np.inf)
+        for _ in range(max_iter):
+            live = ~done
+            if not live.any():
+                break
+            f, g = f_grad(Xc[live])
+            g2 = np.einsum("ij,ij->i", g, g)
+            flipped = np.sign(f) != sign0[live]
+            idx = np.flatnonzero(live)
+            out[idx[flipped]] = np.linalg.norm(Xc[idx[flipped]] - X[idx[flipped]], axis=1)
+            stalled = ~flipped & (g2 == 0)
+            done[idx[flipped | stalled]] = True
+            step = ~flipped & ~stalled
+            Xc[idx[step]] -= ((1.0 + overshoot) * f[step] / g2[step])[:, None] * g[step]
+        live = ~done
+        if live.any():
+            f, _ = f_grad(Xc[live])
+            idx = np.flatnonzero(live)
+            ok = np.sign(f) != sign0[live]
+            out[idx[ok]] = np.linalg.norm(Xc[idx[ok]] - X[idx[ok]], axis=1)
+    if return_points:
+        return out, np.where(np.isfinite(out)[:, None], Xc, X)
+    return out
+
+
+def jacobian_singular_values(net: Net, X) -> np.ndarray:
+    """Singular values of the input-output Jacobian ``J(x) = d net(x) / dx`` at each row of ``X``.
+
+    ``net``: a :class:`lib.nets.Net`; ``X``: ``(N, d_in)``. The Jacobian is assembled column by
+    column with forward-mode derivatives (:meth:`lib.nets.Net.jvp`, ReLU'(0) = 0). Returns
+    ``(N, min(d_in, d_out))``, each row in decreasing order. Used for the depth claim of document
+    Sec. 5 item 2 (book's illustration).
+    """
+    if not isinstance(net, Net):
+        raise ValueError(f"net must be a lib.nets.Net; got {net!r}")
+    X = as_array("X", X, shape=(None, net.d_in))
+    n = net.d_in
+    out = []
+    eye = np.eye(n)
+    for x in X:
+        _, JT = net.jvp(np.repeat(x[None, :], n, axis=0), eye)  # row i is J e_i
+        out.append(np.linalg.svd(JT, compute_uv=False))
+    return np.array(out)
+
+
+def relu_kinks_on_line(W, tau, a, x0, v, t_range) -> np.ndarray:
+    """Breakpoints of ``t -> a^T relu(W (x0 + t v) - tau)`` inside the open interval ``t_range``.
+
+    Each unit's pre-activation ``w_j^T x0 - tau_j + t w_j^T v`` is affine in ``t``, so it contributes
+    exactly one kink, at ``t_j = (tau_j - w_j^T x0) / (w_j^T v)``, when ``w_j^T v != 0`` and
+    ``a_j != 0``, and none otherwise (distinct ``t_j`` assumed, true with probability one for
+    continuous weights). ``W``: ``(d, n)``; ``tau``, ``a``: ``(d,)``; ``x0``, ``v``: ``(n,)``;
+    ``t_range = (lo, hi)``. Returns the sorted kink locations. Document Sec. 5 item 7 ("counting
+    weights is misleading"; book's structural check).
+    """
+    W = as_array("W", W, ndim=2)
+    d, n = W.shape
+    tau = as_array("tau", tau, shape=(d,))
+    a = as_array("a", a, shape=(d,))
+    x0 = as_array("x0", x0, shape=(n,))
+    v = as_array("v", v, shape=(n,))
+    t_range = as_array("t_range", t_range, shape=(2,))
+    if not t_range[0] < t_range[1]:
+        raise ValueError(f"t_range must be (lo, hi) with lo < hi; got {t_range}")
+    slope = W @ v
+    use = (slope != 0) & (a != 0)
+    t = (tau[use] - W[use] @ x0) / slope[use]
+    return np.sort(t[(t > t_range[0]) & (t < t_range[1])])

@@ -14,6 +14,7 @@ import torch
 from hypothesis import given, settings, strategies as st
 
 from lib import sparsify as es
+from lib import nets as _nets
 from lib.nets import Net
 
 from property_helpers import BAD_ARRAYS, BAD_SCALARS, S, raises_naming  # noqa: E402
@@ -458,3 +459,111 @@ def test_train_classifier(N, n, c, steps, seed):
     raises_naming("num_classes", es.train_classifier, X, labels, 5, steps=1, lr=0.1, generator=torch.Generator(), num_classes=1)
     raises_naming("generator", es.train_classifier, X, labels, 5, steps=1, lr=0.1, generator=np.random.default_rng(0))
     raises_naming("stop_at", es.train_classifier, X, labels, 5, steps=1, lr=0.1, generator=torch.Generator(), stop_at="1")
+
+
+# -- additions for chapters 01b, 03b, 04b -------------------------------------------------------
+_UNIFORM_CDF = lambda x: (np.asarray(x) + np.pi) / (2 * np.pi)
+
+
+@S
+@given(st.integers(2, 10**4), st.integers(1, 2000), st.floats(1e-10, 0.9))
+def test_jl_distortion_level(N, k, delta):
+    e = es.jl_distortion_level(N, k, delta)
+    assert np.isfinite(e) and e > 0
+    for bad in BAD_SCALARS + [1, 0, -3, 2.5]:
+        raises_naming("N", es.jl_distortion_level, bad, k, delta)
+    for bad in BAD_SCALARS + [0, 1.5]:
+        raises_naming("k", es.jl_distortion_level, N, bad, delta)
+    for bad in BAD_SCALARS + [0.0, 1.0, -0.1]:
+        raises_naming("delta", es.jl_distortion_level, N, k, bad)
+
+
+@S
+@given(st.integers(1, 30), st.integers(1, 12), st.data(), seeds)
+def test_sparse_binary_projection(d, n, data, seed):
+    s = data.draw(st.integers(1, n))
+    M = es.sparse_binary_projection(d, n, s, np.random.default_rng(seed))
+    assert M.shape == (d, n) and np.all(M.sum(axis=1) == s)
+    for bad in BAD_SCALARS + [0, n + 1, 1.5]:
+        raises_naming("s", es.sparse_binary_projection, d, n, bad, np.random.default_rng(0))
+    raises_naming("rng", es.sparse_binary_projection, d, n, s, seed)
+
+
+@S
+@given(st.integers(3, 40), st.integers(2, 8), seeds)
+def test_circle_mass_thresholds(d, n, seed):
+    rng = np.random.default_rng(seed)
+    F = es.embedded_sphere(n, 1, rng)
+    W = rng.standard_normal((d, n))
+    k = float(rng.uniform(0.5, d - 0.5))
+    tau = es.circle_mass_thresholds(W, F, k, _UNIFORM_CDF, iters=30)
+    assert tau.shape == (d,) and np.all(np.isfinite(tau))
+    bad_arrays_raise("W", es.circle_mass_thresholds, F=F, k=k, cdf=_UNIFORM_CDF)
+    raises_naming("F", es.circle_mass_thresholds, W, np.ones((n, 2)), k, _UNIFORM_CDF)
+    raises_naming("F", es.circle_mass_thresholds, W, np.ones((n, 3)), k, _UNIFORM_CDF)
+    for bad in BAD_SCALARS + [0, d, -1]:
+        raises_naming("k", es.circle_mass_thresholds, W, F, bad, _UNIFORM_CDF)
+    for bad in ("cdf", None, lambda x: np.full(np.shape(x), np.nan), lambda x: 2 * _UNIFORM_CDF(x)):
+        raises_naming("cdf", es.circle_mass_thresholds, W, F, k, bad)
+    raises_naming("iters", es.circle_mass_thresholds, W, F, k, _UNIFORM_CDF, iters=0)
+
+
+@S
+@given(st.integers(1, 30), st.integers(2, 8), seeds)
+def test_circle_arcs(d, n, seed):
+    rng = np.random.default_rng(seed)
+    F = es.embedded_sphere(n, 1, rng)
+    W = rng.standard_normal((d, n))
+    tau = rng.standard_normal(d) * 3
+    phi, alpha = es.circle_arcs(W, F, tau)
+    assert phi.shape == alpha.shape == (d,) and np.all(np.isfinite(phi))
+    ok = ~np.isnan(alpha)
+    assert np.all((alpha[ok] >= 0) & (alpha[ok] <= np.pi))
+    bad_arrays_raise("W", es.circle_arcs, F=F, tau=tau)
+    bad_arrays_raise("tau", lambda t: es.circle_arcs(W, F, t))
+    raises_naming("F", es.circle_arcs, W, 3 * F, tau)
+
+
+@S
+@given(st.integers(1, 20), st.integers(1, 6), st.integers(1, 30), seeds)
+def test_relu_readout_flip(N, n, d, seed):
+    rng = np.random.default_rng(seed)
+    X, W = rng.standard_normal((N, n)), rng.standard_normal((d, n))
+    tau, a = rng.standard_normal(d), rng.standard_normal(d)
+    out, Xadv = es.relu_readout_flip(X, W, tau, a, max_iter=20, return_points=True)
+    assert out.shape == (N,) and Xadv.shape == (N, n) and not np.any(np.isnan(out)) and np.all(out >= 0)
+    bad_arrays_raise("X", es.relu_readout_flip, W=W, tau=tau, a=a)
+    bad_arrays_raise("a", lambda v: es.relu_readout_flip(X, W, tau, v))
+    raises_naming("W", es.relu_readout_flip, X, W[:, :0] if n > 1 else np.ones((d, 2)), tau, a)
+    for bad in BAD_SCALARS + [0, 1.5]:
+        raises_naming("max_iter", es.relu_readout_flip, X, W, tau, a, max_iter=bad)
+    for bad in BAD_SCALARS + [-0.1, 2.0]:
+        raises_naming("overshoot", es.relu_readout_flip, X, W, tau, a, overshoot=bad)
+    raises_naming("X", es.relu_readout_flip, np.full((2, n), 1e300), np.full((d, n), 1e300), tau, a)
+
+
+@S
+@given(st.lists(st.integers(1, 6), min_size=2, max_size=4), st.integers(1, 4), seeds)
+def test_jacobian_singular_values(widths, N, seed):
+    rng = np.random.default_rng(seed)
+    net = _nets.gaussian_net(widths, rng)
+    sv = es.jacobian_singular_values(net, rng.standard_normal((N, widths[0])))
+    assert sv.shape == (N, min(widths[0], widths[-1])) and np.all(np.isfinite(sv)) and np.all(sv >= 0)
+    raises_naming("net", es.jacobian_singular_values, "net", np.ones((1, widths[0])))
+    bad_arrays_raise("X", lambda X: es.jacobian_singular_values(net, X))
+    raises_naming("X", es.jacobian_singular_values, net, np.ones((1, widths[0] + 1)))
+
+
+@S
+@given(st.integers(1, 30), st.integers(1, 6), seeds)
+def test_relu_kinks_on_line(d, n, seed):
+    rng = np.random.default_rng(seed)
+    W, tau, a = rng.standard_normal((d, n)), rng.standard_normal(d), rng.standard_normal(d)
+    x0, v = rng.standard_normal(n), rng.standard_normal(n)
+    kinks = es.relu_kinks_on_line(W, tau, a, x0, v, (-3.0, 3.0))
+    assert kinks.ndim == 1 and kinks.size <= d and np.all(np.diff(kinks) >= 0) and np.all(np.abs(kinks) < 3)
+    bad_arrays_raise("W", es.relu_kinks_on_line, tau=tau, a=a, x0=x0, v=v, t_range=(0, 1))
+    raises_naming("x0", es.relu_kinks_on_line, W, tau, a, np.ones(n + 1), v, (0, 1))
+    raises_naming("v", es.relu_kinks_on_line, W, tau, a, x0, np.array([np.nan] * n), (0, 1))
+    for bad in ((1, 0), (0, 0), (np.nan, 1), (0, 1, 2), "ab"):
+        raises_naming("t_range", es.relu_kinks_on_line, W, tau, a, x0, v, bad)
