@@ -11,7 +11,8 @@ Sources
   Thm 2.3 and its proof.
 * Blog post on overparameterisation (after Poggio): the ResNet-152 / ImageNet arithmetic and the
   intrinsic-dimension argument of its Sec. 1.
-* Additions that are in neither source are marked [GK] in the docstrings: the ReLU
+* Additions that are in neither source are marked [GK] in the docstrings (among them the
+  dimension-sweep reduction for centred Gaussians and the certified root counts): the ReLU
   piecewise-linear interpolant, the two-NN estimator (Facco et al., 2017), the explicit bump
   width ``gamma_for_tau`` and the ResNet parameter formula.
 """
@@ -23,7 +24,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .nets import Net
-from .validate import as_array, as_choice, as_float, as_int
+from .validate import as_array, as_choice, as_float, as_int, as_widths
 
 __all__ = [
     "robust_ceil",
@@ -86,6 +87,12 @@ __all__ = [
     "solve_interpolation",
     "real_root_counts",
     "kac_rice_expected_real_roots",
+    "barron_radial_mass",
+    "barron_radial_hit_prob",
+    "barron_radial_exact_error",
+    "trig_real_root_counts",
+    "mlp_batched_forward",
+    "train_mlp_batched",
 ]
 
 MAX_NODES = 200_000  # largest number of hidden units a construction may have
@@ -1334,3 +1341,256 @@ def kac_rice_expected_real_roots(variances, n_nodes: int = 20) -> float:
         return float(wq @ (np.sqrt(np.maximum(A * C - B**2, 0.0)) / A)) / np.pi
 
     return density_integral(v) + density_integral(v[::-1])
+
+
+# ---------------------------------------------------------------------------------------------
+# Dimension sweep of Barron sampling: centred Gaussians in any d (the notes' Sec. 2.3-2.4)
+# ---------------------------------------------------------------------------------------------
+def _radial_setup(d, sigma):
+    d = as_int("d", d, min=1, max=10_000)
+    sigma = as_float("sigma", sigma, min=0.0, strict_min=True)
+    a = 2 * np.pi**2 * sigma**2
+    Z = _exp_checked(-(d / 2) * math.log(2 * math.pi * sigma**2), "barron_radial (Z = (2 pi sigma^2)^(-d/2))")
+    if Z == 0.0:
+        raise ValueError(f"(2 pi sigma^2)^(-d/2) underflows for d={d}, sigma={sigma}")
+    # Gauss-Legendre on every half period [j/2, (j+1)/2] of |sin 2 pi b| up to b_max
+    J = int(math.ceil(2 * (math.sqrt(d) + 12.0) / math.sqrt(2 * a)))
+    g, gw = np.polynomial.legendre.leggauss(32)
+    b = ((np.arange(J)[:, None] + (g + 1) / 2) / 2).ravel()
+    wq = np.tile(gw / 4, J) * np.abs(np.sin(2 * np.pi * b))
+    return d, sigma, a, Z, b, wq
+
+
+def barron_radial_mass(d: int, sigma: float) -> float:
+    """``||q||_1`` of Thm 2.12's density for the centred N(0, sigma^2 I_d) density, in any dimension ``d``.
+
+    For ``mu = 0`` the phase vanishes and ``q(w, b) = -4 pi |g~(w)| sin(2 pi b) 1[0 <= b <= |w|]``. Writing
+    ``|g~| = Z x`` (density of ``W ~ N(0, I / (2a))``), ``a = 2 pi^2 sigma^2``, ``Z = (2 pi sigma^2)^(-d/2)``,
+    ``||q||_1 = 4 pi Z int_0^inf |sin 2 pi b| Pr(|W| >= b) db`` with ``2a |W|^2 ~ chi^2_d``: a 1-D integral,
+    done by 32-point Gauss-Legendre on each half period (smooth pieces). [GK] (our reduction)
+    """
+    from scipy.stats import chi2
+
+    d, sigma, a, Z, b, wq = _radial_setup(d, sigma)
+    return float(4 * np.pi * Z * (wq @ chi2.sf(2 * a * b**2, d)))
+
+
+def barron_radial_hit_prob(X, sigma: float) -> np.ndarray:
+    """``Pr[w.x >= b]`` for ``(w, b)`` drawn from ``|q| / ||q||_1`` (centred Gaussian target), rows ``X`` (n, d).
+
+    Needs ``|x| <= 1`` (then ``w.x <= |w|`` and the cut at ``|w|`` is inactive); ``w.x`` is then
+    ``N(0, |x|^2 / (2a))`` under the Gaussian part, so the probability is
+    ``(4 pi Z / ||q||_1) int_0^inf |sin 2 pi b| Pr(N(0,1) >= b sqrt(2a) / |x|) db``. This is the term
+    ``E_P F`` in Lemma 2.17's exact identity. Returns (n,). [GK]
+    """
+    from scipy.stats import norm
+
+    X = as_array("X", X, ndim=2)
+    d, sigma, a, Z, b, wq = _radial_setup(X.shape[1], sigma)
+    r = np.linalg.norm(X, axis=1)
+    if r.max() > 1 + 1e-12:
+        raise ValueError(f"X must have rows of norm <= 1 (Thm 2.12's hypothesis); got max norm {r.max():.4g}")
+    mass = barron_radial_mass(d, sigma)
+    out = np.zeros(X.shape[0])
+    nz = r > 0
+    out[nz] = 4 * np.pi * Z * (norm.sf(np.sqrt(2 * a) * b[None, :] / r[nz, None]) @ wq) / mass
+    return out
+
+
+def barron_radial_exact_error(X, sigma: float) -> float:
+    """Lemma 2.17's identity: ``m E ||g - g(0) - f_m||^2_{L2(P)} = ||q||_1^2 E_P F - ||g - g(0)||_P^2``.
+
+    ``g`` is the centred N(0, sigma^2 I_d) density, ``P`` uniform on the rows of ``X`` (n, d), all in the
+    unit ball, and ``f_m`` the network of ``m`` threshold units sampled from ``|q| / ||q||_1``
+    (:func:`gaussian_barron_sample` with ``mu = 0``). The value does not depend on ``m``.
+    """
+    X = as_array("X", X, ndim=2)
+    p = barron_radial_hit_prob(X, sigma)
+    d = X.shape[1]
+    mass = barron_radial_mass(d, sigma)
+    Z = (2 * np.pi * sigma**2) ** (-d / 2)
+    target = Z * np.expm1(-np.sum(X * X, axis=1) / (2 * sigma**2))
+    return float(mass**2 * p.mean() - np.mean(target**2))
+
+
+# ---------------------------------------------------------------------------------------------
+# Certified real-root counts (Kostlan's square-root law at high degree)
+# ---------------------------------------------------------------------------------------------
+def _trig_basis(t, l):
+    """``sin^k t cos^(l-k) t`` (n, l+1) and its t-derivative."""
+    k = np.arange(l + 1)
+    s, c = np.sin(t)[:, None], np.cos(t)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        B = s**k * c ** (l - k)
+        dB = k * s ** np.maximum(k - 1, 0) * c ** (l - k + 1) - (l - k) * s ** (k + 1) * c ** np.maximum(l - k - 1, 0)
+    return B, dB
+
+
+def trig_real_root_counts(coefs, *, n_grid: int | None = None, max_refine: int = 6) -> tuple[np.ndarray, int]:
+    """Certified numbers of real roots of ``p(x) = sum_k coefs[r, k] x^k`` (rows, (R, l + 1)).
+
+    Real roots of ``p`` (with the point at infinity) are the zeros on ``[0, pi)`` of the trigonometric
+    polynomial ``h(t) = cos^l(t) p(tan t) = sum_k a_k sin^k t cos^(l-k) t`` of degree ``l``. We sample
+    ``h`` and ``h'`` on a grid of ``n_grid`` cells (default ``16 l``) and *certify* each cell. With
+    ``B_k = sin^k cos^(l-k)``, ``sum_k binom(l, k) B_k(t) B_k(s) = cos^l(t - s)``, so Cauchy-Schwarz gives
+    ``|h''(t)| <= M = H sqrt(3 l^2 - 2 l)`` with ``H = |a / sqrt(binom(l, k))|_2`` (``3 l^2 - 2 l`` is the
+    fourth derivative of ``cos^l`` at 0). A cell of width ``D`` without a sign change has no zero if
+    both end values exceed ``M D^2 / 8`` (plus rounding); a cell with a sign change has exactly one if
+    ``|h'(mid)| > M D / 2`` (plus rounding). Other cells are split into 16 and re-examined, up to
+    ``max_refine`` times (stopping early if more than 200 000 cells remain). Returns the counts (R,)
+    and the number of cells left uncertified: 0 means every count is exact, up to the rounding
+    allowance (a zero exactly on a grid point, a probability-zero event for random coefficients,
+    stays uncertified). ``h(0) = a_0`` must be non-zero. [GK] (our construction)
+    """
+    A = as_array("coefs", coefs, ndim=2)
+    R, n1 = A.shape
+    if n1 < 2:
+        raise ValueError(f"coefs must have at least 2 columns (degree >= 1); got {n1}")
+    if np.any(A[:, 0] == 0):
+        raise ValueError("coefs must have a non-zero constant term (h(0) = a_0, a grid point)")
+    l = n1 - 1
+    n_grid = 16 * l if n_grid is None else as_int("n_grid", n_grid, min=4, max=10**6)
+    max_refine = as_int("max_refine", max_refine, min=0, max=12)
+    if R * (n_grid + 1) > 5 * 10**7:
+        raise ValueError(f"R * (n_grid + 1) must be at most 5e7 (memory); got {R * (n_grid + 1)}")
+    from scipy.special import gammaln
+
+    k = np.arange(l + 1)
+    sq = np.exp(0.5 * (gammaln(l + 1) - gammaln(k + 1) - gammaln(l - k + 1)))
+    Hb = np.linalg.norm(A / sq, axis=1)  # sup |h| (Cauchy-Schwarz)
+    M = Hb * math.sqrt(3.0 * l * l - 2.0 * l)  # sup |h''| (Cauchy-Schwarz against the Kostlan kernel)
+    rnd = 8 * (l + 1) * np.finfo(float).eps * np.abs(A / sq).sum(axis=1)  # rounding of h, h'/l
+
+    def examine(rows, lo, width):
+        """Certify cells [lo, lo + width] of polynomials ``rows``; return (counts, undecided mask)."""
+        t = np.stack([lo, lo + width / 2, lo + width], axis=1)
+        B, dB = _trig_basis(t.ravel(), l)
+        h = np.einsum("ij,ij->i", np.repeat(A[rows], 3, axis=0), B).reshape(-1, 3)
+        dh = np.einsum("ij,ij->i", A[rows], dB.reshape(-1, 3, l + 1)[:, 1])
+        change = np.signbit(h[:, 0]) != np.signbit(h[:, 2])
+        no_zero = np.minimum(np.abs(h[:, 0]), np.abs(h[:, 2])) > M[rows] * width**2 / 8 + rnd[rows]
+        one_zero = np.abs(dh) > M[rows] * width / 2 + l * rnd[rows]
+        ok = np.where(change, one_zero, no_zero)
+        return change & ok, ~ok
+
+    t = np.linspace(0.0, np.pi, n_grid + 1)
+    B, dB = _trig_basis(t, l)
+    Hg, width = A @ B.T, np.pi / n_grid
+    counts = np.zeros(R, dtype=np.int64)
+    # first pass on the full grid, vectorised over cells
+    Bm, dBm = _trig_basis(t[:-1] + width / 2, l)
+    dHm = A @ dBm.T
+    change = np.signbit(Hg[:, :-1]) != np.signbit(Hg[:, 1:])
+    no_zero = np.minimum(np.abs(Hg[:, :-1]), np.abs(Hg[:, 1:])) > (M * width**2 / 8 + rnd)[:, None]
+    one_zero = np.abs(dHm) > (M * width / 2 + l * rnd)[:, None]
+    ok = np.where(change, one_zero, no_zero)
+    counts += np.sum(change & ok, axis=1)
+    rows, cells = np.nonzero(~ok)
+    lo = t[cells]
+    for _ in range(max_refine):
+        if rows.size == 0 or rows.size > 200_000:  # nothing left, or too many cells to split (memory)
+            break
+        width /= 16
+        rows, lo = np.repeat(rows, 16), (lo[:, None] + width * np.arange(16)).ravel()
+        found, undecided = examine(rows, lo, np.full(lo.size, width))
+        np.add.at(counts, rows, found)
+        rows, lo = rows[undecided], lo[undecided]
+    return counts, int(rows.size)
+
+
+# ---------------------------------------------------------------------------------------------
+# Small trained MLPs, many restarts at once (the blog's Fig. 1 and Sec. 3.1 as experiments)
+# ---------------------------------------------------------------------------------------------
+def _mlp_act(z, act_coef, lib):
+    if act_coef is None:
+        return lib.maximum(z, 0 * z) if lib is np else z.clamp_min(0)
+    out = 0 * z + act_coef[-1]
+    for ck in act_coef[-2::-1]:  # Horner
+        out = out * z + ck
+    return out
+
+
+def mlp_batched_forward(X, weights, biases, act_coef=None) -> np.ndarray:
+    """Outputs (B, n) of ``B`` MLPs at once; ``weights[l]`` (B, k_l, k_(l-1)), ``biases[l]`` (B, k_l), ``X`` (n, d).
+
+    Hidden activation: ReLU when ``act_coef`` is None, else the polynomial ``sum_k act_coef[k] z^k``
+    (power basis); the last map is linear with one output. Float64 NumPy, for checking what
+    :func:`train_mlp_batched` returned.
+    """
+    h = as_array("X", X, ndim=2)
+    if not isinstance(weights, (list, tuple)) or not isinstance(biases, (list, tuple)) or len(weights) != len(biases) \
+            or len(weights) < 1:
+        raise ValueError("weights and biases must be lists of the same positive length")
+    c = None if act_coef is None else as_array("act_coef", act_coef, ndim=1)
+    W0 = as_array("weights[0]", weights[0], ndim=3)
+    B = W0.shape[0]
+    if h.shape[1] != W0.shape[2]:
+        raise ValueError(f"X must have {W0.shape[2]} columns to match weights[0] of shape {W0.shape}; got {h.shape[1]}")
+    h = np.broadcast_to(h, (B,) + h.shape)
+    for i, (W, b) in enumerate(zip(weights, biases)):
+        W = as_array(f"weights[{i}]", W, shape=(B, None, h.shape[2]))
+        b = as_array(f"biases[{i}]", b, shape=(B, W.shape[1]))
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = h @ W.transpose(0, 2, 1) + b[:, None, :]
+            h = z if i == len(weights) - 1 else _mlp_act(z, c, np)
+    if h.shape[2] != 1:
+        raise ValueError(f"weights[-1] must have one row (one output); got {h.shape[2]}")
+    if not np.all(np.isfinite(h)):
+        raise ValueError("mlp_batched_forward overflowed (polynomial activation on large inputs)")
+    return h[:, :, 0]
+
+
+def train_mlp_batched(X, y, widths, restarts: int, generator, *, act_coef=None, steps: int = 2000,
+                      lr: float = 1e-2, device="cpu") -> dict:
+    """Train ``restarts`` independent MLPs of widths ``widths`` = ``[d, k_1, ..., 1]`` on ``(X, y)`` at once.
+
+    Full-batch Adam on the mean squared error, in float64; each restart has its own loss, so the batch
+    is exactly ``restarts`` separate runs. Initialisation as ``torch.nn.Linear``: weights and biases
+    uniform on ``+-1/sqrt(fan_in)``, drawn from ``generator`` (a ``torch.Generator``). Hidden activation
+    ReLU, or the polynomial ``act_coef`` (power basis; the blog's "polynomial ReLU"). Returns a dict with
+    ``mse`` (restarts,) the final training MSE, ``weights`` and ``biases`` (NumPy, as
+    :func:`mlp_batched_forward` takes them) and ``history`` (steps,) the mean over restarts of the MSE.
+    """
+    import torch
+
+    X = as_array("X", X, ndim=2)
+    y = as_array("y", y, shape=(X.shape[0],))
+    widths = as_widths("widths", widths, min_len=2)
+    if widths[0] != X.shape[1] or widths[-1] != 1:
+        raise ValueError(f"widths must start with X's {X.shape[1]} columns and end with 1; got {widths}")
+    restarts = as_int("restarts", restarts, min=1, max=10_000)
+    steps = as_int("steps", steps, min=1, max=10**6)
+    lr = as_float("lr", lr, min=0.0, strict_min=True)
+    if not isinstance(generator, torch.Generator):
+        raise ValueError(f"generator must be a torch.Generator (see lib.seeds.torch_generator); got {generator!r}")
+    c = None if act_coef is None else [float(v) for v in as_array("act_coef", act_coef, ndim=1)]
+    if sum(restarts * o * (i + 1) for i, o in zip(widths[:-1], widths[1:])) > 10**7:
+        raise ValueError("restarts times the number of parameters must be at most 1e7")
+    params = []
+    for i, o in zip(widths[:-1], widths[1:]):
+        bound = 1.0 / math.sqrt(i)
+        W = (torch.rand((restarts, o, i), generator=generator, dtype=torch.float64) * 2 - 1) * bound
+        b = (torch.rand((restarts, o), generator=generator, dtype=torch.float64) * 2 - 1) * bound
+        params += [W.to(device).requires_grad_(), b.to(device).requires_grad_()]
+    Xt = torch.as_tensor(X, device=device).expand(restarts, -1, -1)
+    yt = torch.as_tensor(y, device=device)
+    opt = torch.optim.Adam(params, lr=lr)
+    history = np.empty(steps)
+
+    def forward():
+        h = Xt
+        for j in range(0, len(params), 2):
+            z = torch.baddbmm(params[j + 1][:, None, :], h, params[j].transpose(1, 2))
+            h = z if j == len(params) - 2 else _mlp_act(z, c, torch)
+        return ((h[:, :, 0] - yt) ** 2).mean(dim=1)
+
+    for s in range(steps):
+        opt.zero_grad()
+        mse = forward()
+        mse.sum().backward()
+        opt.step()
+        history[s] = float(mse.detach().mean())
+    with torch.no_grad():
+        mse = forward().cpu().numpy()
+    arrays = [p.detach().cpu().numpy() for p in params]
+    return {"mse": mse, "weights": arrays[0::2], "biases": arrays[1::2], "history": history}

@@ -761,3 +761,107 @@ def test_kac_rice_expected_real_roots(v):
     raises_naming("variances", approx.kac_rice_expected_real_roots, [1.0])
     raises_naming("variances", approx.kac_rice_expected_real_roots, [1.0, np.nan])
     raises_naming("n_nodes", approx.kac_rice_expected_real_roots, [1.0, 1.0], n_nodes=1)
+
+
+# -- dimension sweep, certified roots, batched MLPs (round 3) ------------------------------------
+def _ball(seed, n, d):
+    rng = np.random.default_rng(seed)
+    G = rng.standard_normal((n, d))
+    return G / np.linalg.norm(G, axis=1, keepdims=True) * rng.random((n, 1)) ** (1 / d)
+
+
+@S
+@given(st.integers(1, 60), st.floats(0.2, 2.0))
+def test_barron_radial_mass(d, sigma):
+    m = approx.barron_radial_mass(d, sigma)
+    assert np.isfinite(m) and 0 < m <= 2 * approx.barron_integral_gaussian(d, sigma) * (1 + 1e-9)
+    for bad in BAD_SCALARS + [0.0, -1.0]:
+        raises_naming("sigma", approx.barron_radial_mass, d, bad)
+    for bad in BAD_SCALARS + [0, -3, 2.5]:
+        raises_naming("d", approx.barron_radial_mass, bad, sigma)
+
+
+@S
+@given(seeds(), st.integers(1, 8), st.integers(1, 20), st.floats(0.2, 2.0))
+def test_barron_radial_hit_prob(seed, d, n, sigma):
+    p = approx.barron_radial_hit_prob(_ball(seed, n, d), sigma)
+    assert p.shape == (n,) and np.all(np.isfinite(p)) and np.all((p >= 0) & (p <= 0.5 + 1e-12))
+    for bad in BAD_ARRAYS + [np.ones(3), np.full((2, 2), 2.0)]:
+        raises_naming("X", approx.barron_radial_hit_prob, bad, sigma)
+    for bad in BAD_SCALARS + [0.0]:
+        raises_naming("sigma", approx.barron_radial_hit_prob, _ball(seed, n, d), bad)
+
+
+@S
+@given(seeds(), st.integers(1, 8), st.integers(1, 20))
+def test_barron_radial_exact_error(seed, d, n):
+    v = approx.barron_radial_exact_error(_ball(seed, n, d), 0.4)
+    assert np.isfinite(v) and -1e-9 <= v <= approx.barron_radial_mass(d, 0.4) ** 2
+    for bad in BAD_ARRAYS + [np.full((2, 2), 3.0)]:
+        raises_naming("X", approx.barron_radial_exact_error, bad, 0.4)
+    raises_naming("sigma", approx.barron_radial_exact_error, _ball(seed, n, d), float("nan"))
+
+
+@S
+@given(seeds(), st.integers(1, 24), st.integers(1, 12))
+def test_trig_real_root_counts(seed, l, R):
+    A = np.random.default_rng(seed).standard_normal((R, l + 1))
+    counts, unresolved = approx.trig_real_root_counts(A)
+    assert counts.shape == (R,) and np.all((counts >= 0) & (counts <= l)) and unresolved >= 0
+    if unresolved == 0:
+        np.testing.assert_array_equal(counts, approx.real_root_counts(A))
+    for bad in BAD_ARRAYS + [np.ones(4), np.zeros((2, 3))]:
+        raises_naming("coefs", approx.trig_real_root_counts, bad)
+    for bad in [float("nan"), float("inf"), "1", 1 + 2j, 2, 10**7]:  # None is the default
+        raises_naming("n_grid", approx.trig_real_root_counts, A, n_grid=bad)
+    for bad in BAD_SCALARS + [-1, 13]:
+        raises_naming("max_refine", approx.trig_real_root_counts, A, max_refine=bad)
+
+
+@S
+@given(seeds(), st.integers(1, 4), st.integers(1, 3), st.integers(1, 5), st.booleans())
+def test_mlp_batched_forward(seed, B, d, k, poly):
+    rng = np.random.default_rng(seed)
+    Ws, bs = [rng.standard_normal((B, k, d)), rng.standard_normal((B, 1, k))], [rng.standard_normal((B, k)), rng.standard_normal((B, 1))]
+    act = [0.0, 0.5, 0.25] if poly else None
+    X = rng.uniform(-1, 1, (6, d))
+    out = approx.mlp_batched_forward(X, Ws, bs, act)
+    assert out.shape == (B, 6) and np.all(np.isfinite(out))
+    for bad in BAD_ARRAYS + [np.ones(3), np.ones((2, d + 1))]:
+        raises_naming("X", approx.mlp_batched_forward, bad, Ws, bs, act)
+    for bad in BAD_ARRAYS[:4] + [np.ones((B, k))]:
+        raises_naming("weights", approx.mlp_batched_forward, X, [bad, Ws[1]], bs, act)
+    raises_naming("biases", approx.mlp_batched_forward, X, Ws, [bs[0][:, :0], bs[1]], act)
+    for bad in BAD_ARRAYS[:4]:
+        raises_naming("act_coef", approx.mlp_batched_forward, X, Ws, bs, bad)
+    raises_naming("weights", approx.mlp_batched_forward, X, Ws, bs[:1], act)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seeds(), st.integers(1, 3), st.integers(1, 6), st.booleans())
+def test_train_mlp_batched(seed, B, k, poly):
+    import torch
+
+    rng = np.random.default_rng(seed)
+    X, y = rng.uniform(-1, 1, (8, 1)), rng.standard_normal(8)
+    g = torch.Generator().manual_seed(seed)
+    act = [0.0, 0.5, 0.25] if poly else None
+    r = approx.train_mlp_batched(X, y, [1, k, 1], B, g, act_coef=act, steps=5, lr=1e-3)
+    assert r["mse"].shape == (B,) and np.all(np.isfinite(r["mse"])) and r["history"].shape == (5,)
+    assert [w.shape for w in r["weights"]] == [(B, k, 1), (B, 1, k)]
+    for bad in BAD_ARRAYS + [np.ones(8)]:
+        raises_naming("X", approx.train_mlp_batched, bad, y, [1, k, 1], B, g)
+    for bad in BAD_ARRAYS[:4] + [np.ones(7)]:
+        raises_naming("y", approx.train_mlp_batched, X, bad, [1, k, 1], B, g)
+    for bad in (["a", 1], [1, 0, 1], [2, 3, 1], [1, 3, 2], "13", 5):
+        raises_naming("widths", approx.train_mlp_batched, X, y, bad, B, g)
+    for bad in BAD_SCALARS + [0]:
+        raises_naming("restarts", approx.train_mlp_batched, X, y, [1, k, 1], bad, g)
+    for bad in (None, 3, np.random.default_rng(0)):
+        raises_naming("generator", approx.train_mlp_batched, X, y, [1, k, 1], B, bad)
+    for bad in BAD_SCALARS + [0]:
+        raises_naming("steps", approx.train_mlp_batched, X, y, [1, k, 1], B, g, steps=bad)
+    for bad in BAD_SCALARS + [0.0, -1.0]:
+        raises_naming("lr", approx.train_mlp_batched, X, y, [1, k, 1], B, g, lr=bad)
+    for bad in BAD_ARRAYS[:4]:
+        raises_naming("act_coef", approx.train_mlp_batched, X, y, [1, k, 1], B, g, act_coef=bad)
