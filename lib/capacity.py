@@ -93,6 +93,16 @@ def _points(X, name: str = "X") -> np.ndarray:
     return X
 
 
+def _unit_points(X, name: str = "X") -> np.ndarray:
+    """:func:`_points` whose rows are unit vectors (to 1e-8), refused by ``name`` otherwise."""
+    X = _points(X, name)
+    norms = np.linalg.norm(X, axis=1)
+    if np.any(np.abs(norms - 1) > 1e-8):
+        bad = int(np.argmax(np.abs(norms - 1)))
+        raise ValueError(f"{name} must hold unit vectors; row {bad} has norm {norms[bad]:.6g}")
+    return X
+
+
 def _distinct(X: np.ndarray) -> None:
     _, counts = np.unique(X, axis=0, return_counts=True)
     if np.any(counts > 1):

@@ -53,15 +53,6 @@ class Enrichment:
     scale: float
 
 
-def _unit(X) -> np.ndarray:
-    X = as_array("X", X, ndim=2)
-    norms = np.linalg.norm(X, axis=1)
-    if np.any(np.abs(norms - 1) > 1e-8):
-        bad = int(np.argmax(np.abs(norms - 1)))
-        raise ValueError(f"X must hold unit vectors; row {bad} has norm {norms[bad]:.6g}")
-    return X
-
-
 def enrich(X, rng: np.random.Generator, *, layers: str = "ER", m: int = 2048, d: int = 512,
            p1: float = 0.05) -> Enrichment:
     """Draw the enrichment layers of [V], Thm. 7.1 (``layers="ER"``) or an ablation of Sec. 2.5.
@@ -80,7 +71,7 @@ def enrich(X, rng: np.random.Generator, *, layers: str = "ER", m: int = 2048, d:
     -------
     Enrichment with ``V`` of shape ``(K, d)`` (``(K, n)`` for ``"none"``).
     """
-    X = _unit(X)
+    X = _mem._unit_points(X)
     as_generator("rng", rng)
     as_choice("layers", layers, LAYERS)
     m = as_int("m", m, min=1)
@@ -196,7 +187,7 @@ def memorise_with(X, y, enr: Enrichment, batch_size: int, rng: np.random.Generat
     A :class:`lib.nets.Net` of strict threshold units, widths ``(n, [m,] [d,] r, 1)``, verified to
     satisfy ``net(X)[:, 0] == y`` exactly; ``None`` if perception failed or the check did not hold.
     """
-    X = _unit(X)
+    X = _mem._unit_points(X)
     if not isinstance(enr, Enrichment) or enr.V.shape[0] != X.shape[0]:
         raise ValueError("enr must be an Enrichment drawn for X (same number of points)")
     y = _mem.check_labels(y, X.shape[0])
@@ -240,7 +231,7 @@ def smallest_network(X, y, rng: np.random.Generator, *, layers: str = "ER", m: i
     RuntimeError if even batches of one point fail in every draw (points too close), or the final network
     disagrees with the labels (round-off at a threshold).
     """
-    X = _unit(X)
+    X = _mem._unit_points(X)
     y = _mem.check_labels(y, X.shape[0])
     as_generator("rng", rng)
     max_tries = as_int("max_tries", max_tries, min=1)

@@ -29,6 +29,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import book_ext  # noqa: E402  the build's own cache guard
+from seed_sweep import toc_chapters  # noqa: E402  the toc's notebooks, as the sweep reads them
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,14 +40,7 @@ def config() -> dict:
 
 def toc_notebooks(always: set[str]) -> list[Path]:
     """The toc's MyST notebooks (files with code cells), minus the always-rebuilt pages."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])]
-    out = []
-    for f in files:
-        p = ROOT / f"{f}.md"
-        if f not in always and p.exists() and "```{code-cell}" in p.read_text():
-            out.append(p)
-    return out
+    return [p for p in toc_chapters() if str(p.relative_to(ROOT).with_suffix("")) not in always]
 
 
 def read_notebook(path: Path):
@@ -95,17 +89,17 @@ def main(argv=None) -> int:
     book_ext.guard_cache(cache_dir, book_ext.source_hash(ROOT, sphinx_cfg.get("book_lib_paths", ["lib"])))
     cache = get_cache(str(cache_dir))
 
-    todo = []
+    todo = {}  # path -> the reader record jupyter-cache stores with the result
     for path in toc_notebooks(set(sphinx_cfg.get("book_always_rebuild", []))):
-        nb, _ = read_notebook(path)
+        nb, fmt = read_notebook(path)
         try:
             cache.match_cache_notebook(nb)
         except KeyError:
-            todo.append(path)
+            todo[str(path)] = fmt
     print(f"pre_execute: {len(todo)} notebooks to execute, {args.jobs} at a time", flush=True)
     t0, failed = time.perf_counter(), []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(execute, str(p), timeout) for p in todo]
+        futures = [pool.submit(execute, p, timeout) for p in todo]
         for fut in as_completed(futures):
             path, text, seconds, err = fut.result()
             rel = Path(path).relative_to(ROOT)
@@ -113,8 +107,7 @@ def main(argv=None) -> int:
                 failed.append(rel)
                 print(f"pre_execute: FAILED {rel} after {seconds:.1f} s\n{err}", flush=True)
                 continue
-            _, fmt = read_notebook(Path(path))
-            record = cache.add_nb_to_project(path, read_data=fmt)
+            record = cache.add_nb_to_project(path, read_data=todo[path])
             cache.cache_notebook_bundle(CacheBundleIn(nbformat.reads(text, as_version=4), record.uri,
                                                       data={"execution_seconds": seconds}),
                                         check_validity=False, overwrite=True)
