@@ -281,7 +281,7 @@ def test_orthant_probability3_and_moments(rng):
 
 
 def test_relu_ntk_is_bit_identical_at_any_thread_count(monkeypatch):
-    """Row blocks in threads (n^2 >= 2^18 entries) give exactly the serial result."""
+    """Row blocks in threads (n x n' >= 2^16 entries) give exactly the serial result."""
     X = np.random.default_rng(3).standard_normal((600, 5))
     out = {}
     for threads in ("1", "2", "3"):
@@ -289,3 +289,24 @@ def test_relu_ntk_is_bit_identical_at_any_thread_count(monkeypatch):
         out[threads] = ntk.relu_ntk(X, depth=3, b_std=0.1)
     for threads in ("2", "3"):
         assert all(np.array_equal(a, b) for a, b in zip(out["1"], out[threads]))
+
+
+@pytest.mark.parametrize("block_entries", [1, 7 * 40, 1 << 30])
+def test_relu_ntk_blocks_do_not_change_a_bit(block_entries):
+    """Blocks of one row, of 7 rows (a ragged last block) and the whole matrix: the same bits, and
+    the same bits as the recursion written with temporaries (the textbook form)."""
+    rng = np.random.default_rng(4)
+    X, Y = rng.standard_normal((50, 3)), rng.standard_normal((40, 3))
+    W2, b2 = 2.0, 0.01
+    q12 = W2 * (X @ Y.T) / 3 + b2
+    q11 = W2 * np.einsum("ij,ij->i", X, X) / 3 + b2
+    q22 = W2 * np.einsum("ij,ij->i", Y, Y) / 3 + b2
+    got = ntk._in_row_blocks(ntk._ntk_recursion, q12, q11, q22, 4, W2, b2, block_entries=block_entries)
+    a, b, c = q12, q11, q22
+    K = a.copy()
+    for _ in range(4):
+        e12, dot = ntk._relu_expectations(a, b, c)
+        b, c = W2 * b / 2.0 + b2, W2 * c / 2.0 + b2
+        a = W2 * e12 + b2
+        K = a + W2 * K * dot
+    assert np.array_equal(got[0], a) and np.array_equal(got[1], K)
