@@ -180,6 +180,8 @@ def main(argv=None) -> int:
     catalogue_ids = [b["id"] for b in load(sorted(set(all_paths) | set(paths)))]
     if args.chapters_only:
         bugs = [b for b in bugs if any(t.startswith("chapters/") for t in b["targets"])]
+    if args.out and (args.merge or args.chapters_only) and not args.out.exists():  # before the slow part
+        ap.error("--merge and --chapters-only need an existing --out file")
     t0 = time.perf_counter()
     if args.baseline:
         base = baseline(bugs, args.timeout)
@@ -200,8 +202,6 @@ def main(argv=None) -> int:
     if args.chapters_only:
         bad = []  # a bug the chapters alone miss is information, not a failure: the tests catch it
     if args.out and (args.merge or args.chapters_only):
-        if not args.out.exists():
-            ap.error("--merge and --chapters-only need an existing --out file")
         old = json.loads(args.out.read_text())
         rows = {r["id"]: r for r in old["bugs"] if r["id"] in catalogue_ids}
         for r in results:
