@@ -102,3 +102,53 @@ def test_committed_report_has_schema():
     report = json.loads(path.read_text())
     bench.check_report(report)
     assert {t["kind"] for t in report["targets"]} >= set(bench.TARGET_KINDS)
+
+
+def _report(bench, **parts):
+    rows = _rows()
+    return bench.make_report(mode="full", command="test", threads=[1], machine_info={}, versions_info={},
+                             parts={"kernels": False, "chapters": False, "book": False, "paper_scale": False, **parts},
+                             rows=rows, ratios=bench.ratios_from(rows), peer={"status": "x"}, chapters=None, book=None,
+                             paper=None, load={})
+
+
+def test_merge_keeps_the_parts_not_measured_again():
+    bench = _driver()
+    old = _report(bench, chapters=True)
+    old["chapters"] = {"runs": [{"chapter": "chapters/index.md", "seconds": 3.0, "errors": [], "claims": 0}],
+                       "max_seconds": 50.0, "max_chapter": "chapters/index.md", "threads": 1, "total_seconds": 3.0}
+    new = _report(bench, paper_scale=True)
+    new["paper_scale"] = {"runs": [{"chapter": "chapters/index.md", "paper_seconds": 4.0, "paper_errors": [],
+                                    "laptop_seconds": 3.0, "laptop_errors": []}]}
+    merged = bench.merge_reports(old, new)
+    bench.check_report(merged)
+    assert merged["chapters"] == old["chapters"] and merged["paper_scale"] == new["paper_scale"]
+    assert set(merged["parts"]["measured"]) == {"chapters", "paper_scale"}
+    (slowest,) = [t for t in merged["targets"] if t["kind"] == "notebook_max"]
+    assert slowest["measured"] == 50.0 and slowest["met"] is False  # the targets follow the merged parts
+    assert bench.merge_reports({}, new)["chapters"] is None
+
+
+def test_paper_part_rejects_bad_jobs_and_timeouts():
+    bench = _driver()
+    with pytest.raises(ValueError, match="jobs"):
+        bench.time_paper([], jobs=0)
+    with pytest.raises(ValueError, match="timeout"):
+        bench.time_paper([], timeout=float("nan"))
+
+
+def test_scaled_chapters_are_those_that_call_lib_scale():
+    names = {str(p.relative_to(ROOT)) for p in _driver().scaled_chapters()}
+    assert "chapters/trajectory-growth/03b-symmetry-by-monte-carlo.md" in names
+    assert "chapters/foundations/conventions.md" not in names
+
+
+def test_readme_table_is_the_committed_report():
+    """The README's chapter-time table is what ``tools/bench.py --readme`` writes from bench.json."""
+    path = ROOT / "verification" / "bench.json"
+    if not path.exists():
+        pytest.skip("verification/bench.json not written yet (make bench)")
+    bench = _driver()
+    readme = (ROOT / "README.md").read_text()
+    table = bench.readme_table(json.loads(path.read_text()))
+    assert table in readme, "README.md's chapter-time table is stale: run `python tools/bench.py --readme`"

@@ -1,6 +1,8 @@
 """Benchmarks of the book (issue 10): hot kernels against the machine's own limits, chapter and book times.
 
-    python tools/bench.py [--quick] [--kernels] [--chapters] [--book] [--paper CHAPTER.md ...] [--threads 1,2] [--out FILE]
+    python tools/bench.py [--quick] [--kernels] [--chapters] [--book] [--paper CHAPTER.md ... | --paper scaled]
+                          [--jobs N] [--timeout S] [--threads 1,2] [--merge] [--out FILE]
+    python tools/bench.py --readme [--out FILE]      # rewrite README.md's table of chapter times from FILE
 
 Parts (each recorded in the output JSON, default ``verification/bench.json``):
 
@@ -15,10 +17,16 @@ Parts (each recorded in the output JSON, default ``verification/bench.json``):
   other, each in a fresh kernel (``tools/seed_sweep.run_one``), one BLAS thread (as ``make test``).
 * **book** (``--book``): ``jupyter-book build`` of a temporary copy of the repository with an
   empty cache (cold), then again with nothing changed (warm), with ``make book``'s flags.
-* **paper_scale** (``--paper CH.md ...``): the named chapters under ``BOOK_SCALE=paper`` and,
-  for comparison, ``laptop``.
+* **paper_scale** (``--paper CH.md ...``, or ``--paper scaled`` for every chapter whose sizes depend
+  on ``BOOK_SCALE``): the named chapters under ``BOOK_SCALE=paper`` and, for comparison, ``laptop``,
+  in the same conditions: ``--jobs`` chapters at a time (default 1), each in its own process with
+  ``cores // jobs`` threads, and stopped after ``--timeout`` seconds (default 1800; recorded as
+  timed out, not as an error of the chapter).
 
-Naming any of ``--kernels``/``--chapters``/``--book`` runs exactly those parts; naming none runs
+``--merge`` keeps the parts of the existing output file that this run does not measure (each part
+records when it was measured), so the slow paper-scale part can be run on its own.
+
+Naming any of ``--kernels``/``--chapters``/``--book``/``--paper`` runs exactly those parts; naming none runs
 all three (about 20 minutes on two quiet cores), or only the kernels with ``--quick``, which also
 makes the kernels small and single-threaded (under 2 minutes). Exit status 1 when a part failed to run (a
 benchmark error, a chapter error, a failed build); missed targets are recorded, not fatal.
@@ -31,11 +39,13 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -265,18 +275,74 @@ def time_book() -> dict:
     return result
 
 
-def time_paper(chapters: list[Path]) -> dict:
-    runs = []
-    for c in chapters:
+SCALED = re.compile(r"\b(pick|is_paper|book_scale)\(")
+
+
+def scaled_chapters() -> list[Path]:
+    """The notebooks of the toc whose sizes depend on ``BOOK_SCALE`` (they call :mod:`lib.scale`)."""
+    return [p for p in _seed_sweep().toc_chapters() if SCALED.search(p.read_text())]
+
+
+def run_chapter_isolated(path: Path, env: dict, timeout: float) -> dict:
+    """:func:`run_chapter` in a child process with ``env``; stopped after ``timeout`` seconds.
+
+    A run that is stopped is recorded with ``timed_out`` and ``seconds`` = None; its error list stays
+    empty (the chapter did not fail, it was not allowed to finish)."""
+    rel = str(path.resolve().relative_to(ROOT))
+    cmd = [PYTHON, str(Path(__file__).resolve()), "--one", str(path), "--timeout", str(timeout)]
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, env=dict(os.environ, **env), capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"chapter": rel, "seconds": None, "errors": [], "claims": 0, "timed_out": timeout}
+    lines = proc.stdout.strip().splitlines()
+    try:
+        return json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        return {"chapter": rel, "seconds": None, "claims": 0,
+                "errors": [f"child exit {proc.returncode}: {(proc.stdout + proc.stderr)[-1500:]}"]}
+
+
+def _child_run(path: str, timeout: float) -> int:
+    """The child of :func:`run_chapter_isolated`: one cold run, printed as one JSON line."""
+    import nbclient.exceptions
+
+    rel = str(Path(path).resolve().relative_to(ROOT))
+    try:
+        r = _seed_sweep().run_one(str(path), None, timeout=int(timeout))
+        row = {"chapter": r["chapter"], "seconds": r["seconds"], "errors": r["errors"], "claims": len(r["claims"])}
+    except nbclient.exceptions.CellTimeoutError:
+        row = {"chapter": rel, "seconds": None, "errors": [], "claims": 0, "timed_out": timeout}
+    print(json.dumps(row))
+    return 0
+
+
+def time_paper(chapters: list[Path], jobs: int = 1, timeout: float = 1800) -> dict:
+    """Each chapter at both scales, ``jobs`` runs at a time, each with ``cores // jobs`` threads."""
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1; got {jobs}")
+    if not timeout > 0:
+        raise ValueError(f"timeout must be > 0 seconds; got {timeout}")
+    threads = max(1, cores() // jobs)
+
+    def both(c: Path) -> dict:
         row = {}
         for scale in ("laptop", "paper"):
-            r = run_chapter(c, {**thread_env(cores()), "BOOK_SCALE": scale})
-            row.update(chapter=r["chapter"], **{f"{scale}_seconds": r["seconds"], f"{scale}_errors": r["errors"]})
-            print(f"[bench] {scale} scale {r['chapter']}: {r['seconds']:.1f} s{'  ERRORS' if r['errors'] else ''}", flush=True)
-        runs.append(row)
+            r = run_chapter_isolated(c, {**thread_env(threads), "BOOK_SCALE": scale, "MPLBACKEND": "agg"}, timeout)
+            row.update({"chapter": r["chapter"], f"{scale}_seconds": r["seconds"], f"{scale}_errors": r["errors"],
+                        f"{scale}_claims": r["claims"]})
+            if r.get("timed_out"):
+                row[f"{scale}_timed_out"] = True
+            took = "timed out" if r.get("timed_out") else f"{r['seconds']:.1f} s"
+            print(f"[bench] {scale} scale {r['chapter']}: {took}{'  ERRORS' if r['errors'] else ''}", flush=True)
+        return row
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        runs = list(pool.map(both, chapters))
     import torch
 
-    return {"device": "cuda" if torch.cuda.is_available() else "cpu", "threads": cores(), "runs": runs}
+    return {"device": "cuda" if torch.cuda.is_available() else "cpu", "threads": threads, "jobs": jobs,
+            "timeout_seconds": timeout, "runs": runs}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -316,7 +382,7 @@ def targets_from(ratios: dict, peer: dict, chapters: dict | None, book: dict | N
     worst = chapters and chapters.get("max_seconds")
     rows.append(target("notebook_max", f"slowest notebook ({chapters['max_chapter']})" if worst else "slowest notebook",
                        "< 45 s", worst, (worst or 0) < 45, None if worst else not_run))
-    ok = [r for r in (paper or {}).get("runs", []) if not r["paper_errors"]]
+    ok = [r for r in (paper or {}).get("runs", []) if not r["paper_errors"] and r.get("paper_seconds") is not None]
     rows.append(target("paper_scale_cpu", "BOOK_SCALE=paper runs end to end for at least one chapter",
                        ">= 1 chapter without errors", len(ok) if paper else None, bool(ok),
                        None if paper else "not measured in this run (use --paper CHAPTER.md)"))
@@ -349,6 +415,32 @@ def make_report(*, mode, command, threads, machine_info, versions_info, parts, r
         "targets": targets_from(ratios, peer, chapters, book, paper),
         "load_average": load,
     }
+
+PART_KEYS = {"kernels": ("measurements", "ratios", "peer"), "chapters": ("chapters",), "book": ("book",),
+             "paper_scale": ("paper_scale",)}
+
+
+def merge_reports(old: dict, new: dict) -> dict:
+    """``new``, with the parts it did not measure taken from ``old`` (and the targets recomputed).
+
+    ``parts["measured"]`` says, for each part, the date and command of the run that measured it."""
+    out = dict(new)
+    parts = dict(new["parts"])
+    when = dict((old.get("parts") or {}).get("measured") or {})
+    for part, keys in PART_KEYS.items():
+        if parts.get(part):
+            when[part] = {"date": new["date"], "command": new["command"]}
+        elif (old.get("parts") or {}).get(part):
+            for k in keys:
+                out[k] = old.get(k)
+            parts[part] = True
+            if part == "kernels":
+                out["threads_policy"] = old.get("threads_policy", out["threads_policy"])
+            when.setdefault(part, {"date": old.get("date"), "command": old.get("command")})
+    parts["measured"] = when
+    out["parts"] = parts
+    out["targets"] = targets_from(out["ratios"], out["peer"], out["chapters"], out["book"], out["paper_scale"])
+    return out
 
 
 def check_report(report: dict) -> None:
@@ -398,6 +490,68 @@ def peer_status() -> dict:
     return {"status": "installed", "python": str(py), "pins": pins}
 
 
+# ------------------------------------------------------------------------------------------------
+# README's table of chapter times
+# ------------------------------------------------------------------------------------------------
+TABLE_START = "<!-- chapter-times: written by `python tools/bench.py --readme` from verification/bench.json -->"
+TABLE_END = "<!-- chapter-times: end -->"
+
+
+def readme_table(report: dict) -> str:
+    """The README's table: every notebook of the toc at laptop and at paper scale, from ``report``."""
+    chapters = {r["chapter"]: r for r in ((report.get("chapters") or {}).get("runs") or [])}
+    paper = report.get("paper_scale") or {}
+    runs = {r["chapter"]: r for r in paper.get("runs") or []}
+    scaled = {str(p.relative_to(ROOT)) for p in scaled_chapters()}
+    when = (report.get("parts") or {}).get("measured") or {}
+
+    def secs(x):
+        return "—" if x is None else f"{x:.0f}" if x >= 10 else f"{x:.1f}"
+
+    def paper_cell(name):
+        r = runs.get(name)
+        if r is None:
+            return "same sizes as laptop" if name not in scaled else "not measured"
+        if r.get("paper_timed_out"):
+            return f"> {paper.get('timeout_seconds', 0):.0f} (stopped)"
+        if r.get("paper_errors"):
+            return "error: " + r["paper_errors"][0][:60].replace("|", "/")
+        return secs(r.get("paper_seconds"))
+
+    lines = [TABLE_START, "",
+             f"Laptop: each notebook alone, one thread, fresh kernel (`make bench`, "
+             f"{(when.get('chapters') or {}).get('date', report.get('date', '?'))[:10]}). "
+             f"Paper: `BOOK_SCALE=paper` on the {paper.get('device', 'cpu').upper()}, {paper.get('jobs', 1)} notebook(s) at a "
+             f"time with {paper.get('threads', '?')} thread(s) each "
+             f"(`make bench BENCH_ARGS=\"--paper scaled --jobs {paper.get('jobs', 1)} --merge\"`, "
+             f"{(when.get('paper_scale') or {}).get('date', '?')[:10]}); the laptop run beside it is in the same "
+             f"conditions. Notebooks whose sizes do not depend on `BOOK_SCALE` run the same at both scales.", "",
+             "| notebook | laptop (s) | paper (s) | laptop, paper's conditions (s) |", "|---|---:|---:|---:|"]
+    names = [str(p.relative_to(ROOT)) for p in _seed_sweep().toc_chapters()]
+    for name in names:
+        c = chapters.get(name)
+        r = runs.get(name) or {}
+        short = name.replace("chapters/", "").replace(".md", "")
+        lines.append(f"| `{short}` | {secs(c and c['seconds'])} | {paper_cell(name)} | {secs(r.get('laptop_seconds'))} |")
+    total = sum(c["seconds"] for c in chapters.values())
+    ptot = [r.get("paper_seconds") for r in runs.values()]
+    lines += [f"| all ({len(names)}) | {secs(total) if chapters else '—'} | "
+              f"{secs(sum(x for x in ptot if x is not None)) + ' (measured ones)' if ptot else '—'} | |", "", TABLE_END]
+    return "\n".join(lines)
+
+
+def write_readme_table(report_path: Path, readme: Path = ROOT / "README.md") -> int:
+    """Replace the table between the markers in ``readme`` with :func:`readme_table` of ``report_path``."""
+    text = readme.read_text()
+    if TABLE_START not in text or TABLE_END not in text:
+        raise SystemExit(f"{readme} has no chapter-times markers ({TABLE_START!r} ... {TABLE_END!r})")
+    head, rest = text.split(TABLE_START, 1)
+    _, tail = rest.split(TABLE_END, 1)
+    readme.write_text(head + readme_table(json.loads(report_path.read_text())) + tail)
+    print(f"[bench] rewrote the chapter-times table of {readme}")
+    return 0
+
+
 def summary(report: dict) -> str:
     lines = []
     for t in report["targets"]:
@@ -415,11 +569,25 @@ def main(argv=None) -> int:
     ap.add_argument("--kernels", action="store_true", help="run the kernel benchmarks")
     ap.add_argument("--chapters", action="store_true", help="time every notebook cold")
     ap.add_argument("--book", action="store_true", help="time the cold and the warm book build")
-    ap.add_argument("--paper", nargs="+", default=[], metavar="CHAPTER.md", help="chapters to run at BOOK_SCALE=paper")
+    ap.add_argument("--paper", nargs="+", default=[], metavar="CHAPTER.md",
+                    help="chapters to run at BOOK_SCALE=paper ('scaled': every chapter whose sizes depend on it)")
+    ap.add_argument("--jobs", type=int, default=1, help="paper part: chapters run at a time (default 1)")
+    ap.add_argument("--timeout", type=float, default=1800, help="paper part: seconds a run may take (default 1800)")
+    ap.add_argument("--merge", action="store_true", help="keep the parts of --out that this run does not measure")
+    ap.add_argument("--readme", action="store_true", help="rewrite README.md's chapter-time table from --out; run nothing")
+    ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--threads", default=None, help="comma-separated thread counts for the kernels "
                                                     "(default: 1 with --quick, else 1 and all cores)")
     args = ap.parse_args(argv)
-    named = args.kernels or args.chapters or args.book
+    if args.one:
+        return _child_run(args.one, args.timeout)
+    if args.readme:
+        return write_readme_table(Path(args.out))
+    if args.jobs < 1:
+        ap.error(f"--jobs must be >= 1; got {args.jobs}")
+    if not args.timeout > 0:
+        ap.error(f"--timeout must be > 0 seconds; got {args.timeout}")
+    named = args.kernels or args.chapters or args.book or bool(args.paper)  # --paper alone runs only that part
     do_kernels = args.kernels or not named
     do_chapters, do_book = (args.chapters, args.book) if named else (not args.quick, not args.quick)
     mode = "quick" if args.quick else "full"
@@ -430,7 +598,7 @@ def main(argv=None) -> int:
         ap.error(f"--threads must be comma-separated integers; got {args.threads!r}")
     if any(t < 1 for t in threads):
         ap.error("--threads must be positive")
-    paper = [Path(p).resolve() for p in args.paper]
+    paper = scaled_chapters() if args.paper == ["scaled"] else [Path(p).resolve() for p in args.paper]
     for p in paper:
         if not p.is_file():
             ap.error(f"--paper: no such chapter {p}")
@@ -458,14 +626,17 @@ def main(argv=None) -> int:
         book = time_book()
         errors += [book[k] for k in ("cold_error", "warm_error") if k in book]
     if paper:
-        paper_res = time_paper(paper)
+        paper_res = time_paper(paper, jobs=args.jobs, timeout=args.timeout)
         errors += [f"{r['chapter']} (paper): {e}" for r in paper_res["runs"] for e in r["paper_errors"]]
     load["end"] = os.getloadavg()
     parts = {"kernels": do_kernels, "chapters": do_chapters, "book": do_book, "paper_scale": bool(paper),
              "seconds": time.perf_counter() - t_start, "errors": errors}
-    report = make_report(mode=mode, command=" ".join(["tools/bench.py", *(argv if argv is not None else sys.argv[1:])]),
+    command = " ".join(["tools/bench.py", *(argv if argv is not None else sys.argv[1:])])
+    report = make_report(mode=mode, command=command,
                          threads=threads, machine_info=machine(), versions_info=versions(), parts=parts, rows=rows,
                          ratios=ratios, peer=peer, chapters=chapters, book=book, paper=paper_res, load=load)
+    old = json.loads(Path(args.out).read_text()) if args.merge and Path(args.out).exists() else {}
+    report = merge_reports(old, report)
     write_report(report, Path(args.out))
     print(summary(report))
     print(f"[bench] wrote {args.out} in {parts['seconds']:.0f} s" + (f"; {len(errors)} error(s)" if errors else ""))

@@ -13,13 +13,16 @@ It first applies the build's own cache guard (``tools/book_ext.py``): a change t
 pins, ``BOOK_SEED`` or ``BOOK_SCALE`` clears the cache. Notebooks already cached are skipped.
 Pages the build always re-executes (``book_always_rebuild``) are left to the build. Each kernel
 gets one BLAS/OpenMP thread unless the environment says otherwise, so ``--jobs`` kernels share
-the cores instead of fighting over them. Exit status 1 if a notebook fails; its traceback is
-printed, as the build would print it.
+the cores instead of fighting over them. The longest notebooks start first (their times from the
+last ``make bench``, ``verification/bench.json``), so no core waits alone for a long one at the end.
+Exit status 1 if a notebook fails; its traceback is printed, as the build would print it.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -41,6 +44,20 @@ def config() -> dict:
 def toc_notebooks(always: set[str]) -> list[Path]:
     """The toc's MyST notebooks (files with code cells), minus the always-rebuilt pages."""
     return [p for p in toc_chapters() if str(p.relative_to(ROOT).with_suffix("")) not in always]
+
+
+def longest_first(paths: list[str], bench: Path = ROOT / "verification" / "bench.json") -> list[str]:
+    """``paths`` by decreasing cold execution time in ``bench`` (a notebook it does not list counts as
+    the median one); ``paths`` unchanged when there is no benchmark to read."""
+    try:
+        runs = json.loads(bench.read_text())["chapters"]["runs"]
+        seconds = {str(ROOT / r["chapter"]): float(r["seconds"]) for r in runs}
+    except (OSError, ValueError, KeyError, TypeError):
+        return list(paths)
+    if not seconds:
+        return list(paths)
+    typical = statistics.median(seconds.values())
+    return sorted(paths, key=lambda p: -seconds.get(str(p), typical))
 
 
 def read_notebook(path: Path):
@@ -99,7 +116,7 @@ def main(argv=None) -> int:
     print(f"pre_execute: {len(todo)} notebooks to execute, {args.jobs} at a time", flush=True)
     t0, failed = time.perf_counter(), []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(execute, p, timeout) for p in todo]
+        futures = [pool.submit(execute, p, timeout) for p in longest_first(list(todo))]
         for fut in as_completed(futures):
             path, text, seconds, err = fut.result()
             rel = Path(path).relative_to(ROOT)
