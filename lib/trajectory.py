@@ -80,6 +80,9 @@ DISTS = ("gaussian", "uniform", "discrete")
 BIAS_DISTS = ("gaussian", "uniform", "discrete", "zero")
 SCALINGS = ("fan_in", "none", "fan_in_density")
 DTYPES = ("float64", "float32")
+# Networks are propagated in groups whose buffers hold at most this many entries (256 MB in float64),
+# so that paper sizes (100 networks of width 784, 8000 points) fit in memory. See _by_networks.
+CHUNK_ENTRIES = 1 << 25
 
 
 def _flag(name, value) -> bool:
@@ -353,6 +356,30 @@ def polyline_length(Z, closed=False, *, dtype="float64") -> np.ndarray:
     return _polyline(Z, _flag("closed", closed))
 
 
+def _by_networks(fn, X, dX, Ws, bs, copies, **kw):
+    """``fn`` on groups of networks whose buffers hold at most :data:`CHUNK_ENTRIES` entries.
+
+    Returns the results stacked along the network axis, or None when one group holds them all.
+    ``copies`` is how many ``(T, width)`` blocks a network's buffer holds (2 when tangents ride
+    along). Every network gets the same operations alone as in any group (one GEMM per network and
+    layer), so the result does not depend on the grouping."""
+    n = Ws[0].shape[0]
+    shared = lambda A: A.ndim == 2 or A.shape[0] == 1
+    if not (shared(X) or X.shape[0] == n) or (dX is not None and not (shared(dX) or dX.shape[0] == n)):
+        return None  # mismatched stacks: let the caller's checks name the problem
+    width = max(max(W.shape[1], W.shape[2]) for W in Ws)
+    step = max(1, CHUNK_ENTRIES // max(1, copies * X.shape[-2] * width))
+    if step >= n:
+        return None
+    part = lambda A, sl: A if A is None or shared(A) else A[sl]
+    out = []
+    for lo in range(0, n, step):
+        sl = slice(lo, min(n, lo + step))
+        args = (part(X, sl),) + (() if dX is None else (part(dX, sl),))
+        out.append(fn(*args, [W[sl] for W in Ws], [b[sl] for b in bs], **kw))
+    return np.concatenate(out, axis=0)
+
+
 def chord_lengths(X, Ws, bs, *, closed=False, pre=False, dtype="float64") -> np.ndarray:
     """Polyline lengths of the images of the polyline ``X`` at every layer, without storing layers.
 
@@ -365,6 +392,10 @@ def chord_lengths(X, Ws, bs, *, closed=False, pre=False, dtype="float64") -> np.
     _check_layers(Ws, bs)
     dt = _dtype(dtype)
     closed, pre = _flag("closed", closed), _flag("pre", pre)
+    X = as_array("X", X, ndim=(2, 3))
+    grouped = _by_networks(chord_lengths, X, None, Ws, bs, 1, closed=closed, pre=pre, dtype=dtype)
+    if grouped is not None:
+        return grouped
     Z0 = _inputs(X, Ws)
     if Z0.shape[1] < 2:
         raise ValueError(f"X must hold at least 2 points for a polyline; got {Z0.shape[1]}")
@@ -396,6 +427,11 @@ def layer_speeds(X, dX, Ws, bs, *, pre=False, dtype="float64") -> np.ndarray:
     _check_layers(Ws, bs)
     dt = _dtype(dtype)
     pre = _flag("pre", pre)
+    X, dX = as_array("X", X, ndim=(2, 3)), as_array("dX", dX, ndim=(2, 3))
+    if X.shape == dX.shape:  # else _inputs below names the mismatch
+        grouped = _by_networks(layer_speeds, X, dX, Ws, bs, 2, pre=pre, dtype=dtype)
+        if grouped is not None:
+            return grouped
     Z0 = _inputs(X, Ws)
     dZ0 = _inputs(dX, Ws, "dX")
     if dZ0.shape != Z0.shape:

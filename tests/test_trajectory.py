@@ -225,3 +225,26 @@ def test_one_layer_ratios_second_moment_and_growth_factors():
 def test_bad_input_raises_lemmas(call):
     with pytest.raises(ValueError):
         call()
+
+
+@pytest.mark.parametrize("chunk", [1, 3 * 40 * 9, 1 << 40])
+def test_network_groups_do_not_change_a_bit(monkeypatch, chunk):
+    """Propagating networks in groups (to bound memory at paper sizes) gives the very same lengths
+    and speeds as one batch: groups of 1 network, of 3 (a ragged last group) and all 7 at once."""
+    rng = np.random.default_rng(11)
+    Ws, bs = tr.sample_layers([5, 9, 9, 9], 0.5, "gaussian", 2.0, 0.1, 7, rng)
+    X, dX = tr.segment(rng.standard_normal(5), rng.standard_normal(5), np.sort(rng.random(40)))
+    ref = {}
+    monkeypatch.setattr(tr, "CHUNK_ENTRIES", 1 << 40)
+    ref["chord"] = tr.chord_lengths(X, Ws, bs, closed=True)
+    ref["pre"] = tr.chord_lengths(X, Ws, bs, pre=True, dtype="float32")
+    ref["speed"] = tr.layer_speeds(X, dX, Ws, bs)
+    X3 = np.stack([X + i for i in range(7)])
+    ref["stacked"] = tr.chord_lengths(X3, Ws, bs)
+    monkeypatch.setattr(tr, "CHUNK_ENTRIES", chunk)
+    assert np.array_equal(tr.chord_lengths(X, Ws, bs, closed=True), ref["chord"])
+    assert np.array_equal(tr.chord_lengths(X, Ws, bs, pre=True, dtype="float32"), ref["pre"])
+    assert np.array_equal(tr.layer_speeds(X, dX, Ws, bs), ref["speed"])
+    assert np.array_equal(tr.chord_lengths(X3, Ws, bs), ref["stacked"])
+    with pytest.raises(ValueError, match="columns"):
+        tr.chord_lengths(X[:, :4], Ws, bs)
