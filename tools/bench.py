@@ -24,7 +24,8 @@ Parts (each recorded in the output JSON, default ``verification/bench.json``):
   timed out, not as an error of the chapter).
 
 ``--merge`` keeps the parts of the existing output file that this run does not measure (each part
-records when it was measured), so the slow paper-scale part can be run on its own.
+records when it was measured), so the slow paper-scale part can be run on its own. The paper part
+appends each finished chapter to a journal beside the output file; ``--resume`` continues from it.
 
 Naming any of ``--kernels``/``--chapters``/``--book``/``--paper`` runs exactly those parts; naming none runs
 all three (about 20 minutes on two quiet cores), or only the kernels with ``--quick``, which also
@@ -317,24 +318,44 @@ def _child_run(path: str, timeout: float) -> int:
     return 0
 
 
-def time_paper(chapters: list[Path], jobs: int = 1, timeout: float = 1800) -> dict:
-    """Each chapter at both scales, ``jobs`` runs at a time, each with ``cores // jobs`` threads."""
+def time_paper(chapters: list[Path], jobs: int = 1, timeout: float = 1800, journal: Path | None = None,
+               resume: bool = False) -> dict:
+    """Each chapter at both scales, ``jobs`` runs at a time, each with ``cores // jobs`` threads.
+
+    Each finished chapter is appended to ``journal`` (JSON lines); with ``resume``, the chapters
+    already in it are not run again (the slow paper part survives an interruption)."""
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1; got {jobs}")
     if not timeout > 0:
         raise ValueError(f"timeout must be > 0 seconds; got {timeout}")
     threads = max(1, cores() // jobs)
+    done = {}
+    if journal is not None and resume and journal.exists():
+        for line in journal.read_text().splitlines():
+            row = json.loads(line)
+            done[row["chapter"]] = row
+    elif journal is not None and journal.exists():
+        journal.unlink()
+    lock = __import__("threading").Lock()
 
     def both(c: Path) -> dict:
-        row = {}
+        rel = str(c.resolve().relative_to(ROOT))
+        if rel in done:
+            return done[rel]
+        row = {"chapter": rel}
         for scale in ("laptop", "paper"):
             r = run_chapter_isolated(c, {**thread_env(threads), "BOOK_SCALE": scale, "MPLBACKEND": "agg"}, timeout)
-            row.update({"chapter": r["chapter"], f"{scale}_seconds": r["seconds"], f"{scale}_errors": r["errors"],
+            row.update({f"{scale}_seconds": r["seconds"], f"{scale}_errors": r["errors"],
                         f"{scale}_claims": r["claims"]})
             if r.get("timed_out"):
                 row[f"{scale}_timed_out"] = True
-            took = "timed out" if r.get("timed_out") else f"{r['seconds']:.1f} s"
-            print(f"[bench] {scale} scale {r['chapter']}: {took}{'  ERRORS' if r['errors'] else ''}", flush=True)
+            took = ("timed out" if r.get("timed_out") else "no time (the run failed)" if r["seconds"] is None
+                    else f"{r['seconds']:.1f} s")
+            errs = f"  ERRORS: {r['errors'][0][:300]}" if r["errors"] else ""
+            print(f"\n[bench] {scale} scale {rel}: {took}{errs}", flush=True)
+        if journal is not None:
+            with lock, journal.open("a") as fh:
+                fh.write(json.dumps(row) + "\n")
         return row
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -574,6 +595,8 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=1, help="paper part: chapters run at a time (default 1)")
     ap.add_argument("--timeout", type=float, default=1800, help="paper part: seconds a run may take (default 1800)")
     ap.add_argument("--merge", action="store_true", help="keep the parts of --out that this run does not measure")
+    ap.add_argument("--resume", action="store_true",
+                    help="paper part: keep the chapters an interrupted run finished (its journal beside --out)")
     ap.add_argument("--readme", action="store_true", help="rewrite README.md's chapter-time table from --out; run nothing")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--threads", default=None, help="comma-separated thread counts for the kernels "
@@ -626,7 +649,8 @@ def main(argv=None) -> int:
         book = time_book()
         errors += [book[k] for k in ("cold_error", "warm_error") if k in book]
     if paper:
-        paper_res = time_paper(paper, jobs=args.jobs, timeout=args.timeout)
+        paper_res = time_paper(paper, jobs=args.jobs, timeout=args.timeout, resume=args.resume,
+                               journal=Path(args.out).with_suffix(".paper.journal.jsonl"))
         errors += [f"{r['chapter']} (paper): {e}" for r in paper_res["runs"] for e in r["paper_errors"]]
     load["end"] = os.getloadavg()
     parts = {"kernels": do_kernels, "chapters": do_chapters, "book": do_book, "paper_scale": bool(paper),
