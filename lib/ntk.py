@@ -174,48 +174,44 @@ def relu_outer_kernel(X, Y=None) -> np.ndarray:
     return np.outer(nx, ny) * (np.sin(theta) + (np.pi - theta) * np.cos(theta)) / (2.0 * np.pi)
 
 
-def _relu_expectations(q12, q11, q22):
+def _relu_expectations(q12, q11, q22, buffers=None):
     """E relu(u) relu(w) and E 1[u>0] 1[w>0] for a centred Gaussian pair with the given covariance.
 
     The cosine is clipped to [-1, 1] before ``arccos``, so rounding past +-1 gives no NaN.
+    ``buffers``: four arrays shaped like ``q12`` to compute in (the last two are returned), so a
+    recursion over layers allocates nothing per layer.
     """
-    s = np.sqrt(q11)[:, None] * np.sqrt(q22)[None, :]
-    c = np.divide(q12, s, out=np.zeros_like(q12), where=s > 0)
+    s, c, dot, nngp = buffers if buffers is not None else (np.empty_like(q12) for _ in range(4))
+    two_pi = 2.0 * np.pi
+    np.multiply(np.sqrt(q11)[:, None], np.sqrt(q22)[None, :], out=s)
+    c.fill(0.0)
+    np.divide(q12, s, out=c, where=s > 0)
     np.clip(c, -1.0, 1.0, out=c)
-    theta = np.arccos(c)
-    dot = (np.pi - theta) / (2.0 * np.pi)
-    nngp = s * (np.sqrt(1.0 - c * c) / (2.0 * np.pi) + dot * c)
+    np.arccos(c, out=dot)
+    np.subtract(np.pi, dot, out=dot)
+    np.divide(dot, two_pi, out=dot)  # E 1[u>0] 1[w>0] = (pi - theta) / (2 pi)
+    np.multiply(c, c, out=nngp)
+    np.subtract(1.0, nngp, out=nngp)
+    np.sqrt(nngp, out=nngp)
+    np.divide(nngp, two_pi, out=nngp)
+    np.multiply(dot, c, out=c)
+    np.add(nngp, c, out=nngp)
+    np.multiply(s, nngp, out=nngp)  # s (sqrt(1 - c^2) / (2 pi) + dot c)
     return nngp, dot
 
 
 def _ntk_recursion(q12, q11, q22, depth, W2, b2):
-    """The layer recursion of :func:`relu_ntk` on a block of rows (``q12`` (r, n'), ``q11`` (r,)).
-
-    The operations of :func:`_relu_expectations`, in the same order, written into four buffers
-    instead of a dozen temporaries (the results are bit-for-bit the same)."""
+    """The layer recursion of :func:`relu_ntk` on a block of rows (``q12`` (r, n'), ``q11`` (r,)),
+    in four buffers reused by every layer."""
     ntk = q12.copy()
     q12 = q12.copy()
-    s, c, dot, tmp = (np.empty_like(q12) for _ in range(4))
-    two_pi = 2.0 * np.pi
+    buffers = tuple(np.empty_like(q12) for _ in range(4))
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(depth):
-            np.multiply(np.sqrt(q11)[:, None], np.sqrt(q22)[None, :], out=s)
-            c.fill(0.0)
-            np.divide(q12, s, out=c, where=s > 0)
-            np.clip(c, -1.0, 1.0, out=c)
-            np.arccos(c, out=dot)
-            np.subtract(np.pi, dot, out=dot)
-            np.divide(dot, two_pi, out=dot)  # E 1[u>0] 1[w>0]
-            np.multiply(c, c, out=tmp)
-            np.subtract(1.0, tmp, out=tmp)
-            np.sqrt(tmp, out=tmp)
-            np.divide(tmp, two_pi, out=tmp)
-            np.multiply(dot, c, out=c)
-            np.add(tmp, c, out=tmp)
-            np.multiply(s, tmp, out=tmp)  # E relu(u) relu(w)
+            e12, dot = _relu_expectations(q12, q11, q22, buffers)
             q11 = W2 * q11 / 2.0 + b2  # E relu(u)^2 = q / 2
             q22 = W2 * q22 / 2.0 + b2
-            np.multiply(W2, tmp, out=q12)
+            np.multiply(W2, e12, out=q12)
             np.add(q12, b2, out=q12)
             np.multiply(W2, ntk, out=ntk)
             np.multiply(ntk, dot, out=ntk)

@@ -371,7 +371,7 @@ def _by_networks(fn, X, dX, Ws, bs, copies, **kw):
     step = max(1, CHUNK_ENTRIES // max(1, copies * X.shape[-2] * width))
     if step >= n:
         return None
-    part = lambda A, sl: A if A is None or shared(A) else A[sl]
+    part = lambda A, sl: A if shared(A) else A[sl]
     out = []
     for lo in range(0, n, step):
         sl = slice(lo, min(n, lo + step))

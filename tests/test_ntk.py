@@ -305,7 +305,10 @@ def test_relu_ntk_blocks_do_not_change_a_bit(block_entries):
     a, b, c = q12, q11, q22
     K = a.copy()
     for _ in range(4):
-        e12, dot = ntk._relu_expectations(a, b, c)
+        s = np.sqrt(b)[:, None] * np.sqrt(c)[None, :]
+        cos = np.clip(np.divide(a, s, out=np.zeros_like(a), where=s > 0), -1.0, 1.0)
+        dot = (np.pi - np.arccos(cos)) / (2.0 * np.pi)
+        e12 = s * (np.sqrt(1.0 - cos * cos) / (2.0 * np.pi) + dot * cos)
         b, c = W2 * b / 2.0 + b2, W2 * c / 2.0 + b2
         a = W2 * e12 + b2
         K = a + W2 * K * dot

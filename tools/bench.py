@@ -45,6 +45,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -224,12 +225,13 @@ def _seed_sweep():
     return seed_sweep
 
 
-def run_chapter(path: Path, env: dict) -> dict:
-    """Execute one chapter cold (fresh kernel) with ``env`` added to the environment."""
+def run_chapter(path: Path, env: dict, timeout: int = 300) -> dict:
+    """Execute one chapter cold (fresh kernel) with ``env`` added to the environment (``timeout``:
+    seconds a cell may take)."""
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        r = _seed_sweep().run_one(str(path), None)
+        r = _seed_sweep().run_one(str(path), None, timeout=timeout)
     finally:
         for k, v in saved.items():
             os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
@@ -295,7 +297,7 @@ def run_chapter_isolated(path: Path, env: dict, timeout: float) -> dict:
         proc = subprocess.run(cmd, cwd=ROOT, env=dict(os.environ, **env), capture_output=True, text=True,
                               timeout=timeout)
     except subprocess.TimeoutExpired:
-        return {"chapter": rel, "seconds": None, "errors": [], "claims": 0, "timed_out": timeout}
+        return _stopped(rel, timeout)
     lines = proc.stdout.strip().splitlines()
     try:
         return json.loads(lines[-1])
@@ -304,16 +306,19 @@ def run_chapter_isolated(path: Path, env: dict, timeout: float) -> dict:
                 "errors": [f"child exit {proc.returncode}: {(proc.stdout + proc.stderr)[-1500:]}"]}
 
 
+def _stopped(chapter: str, timeout: float) -> dict:
+    """The row of a run that was stopped after ``timeout`` seconds."""
+    return {"chapter": chapter, "seconds": None, "errors": [], "claims": 0, "timed_out": timeout}
+
+
 def _child_run(path: str, timeout: float) -> int:
     """The child of :func:`run_chapter_isolated`: one cold run, printed as one JSON line."""
     import nbclient.exceptions
 
-    rel = str(Path(path).resolve().relative_to(ROOT))
     try:
-        r = _seed_sweep().run_one(str(path), None, timeout=int(timeout))
-        row = {"chapter": r["chapter"], "seconds": r["seconds"], "errors": r["errors"], "claims": len(r["claims"])}
+        row = run_chapter(Path(path), {}, timeout=int(timeout))
     except nbclient.exceptions.CellTimeoutError:
-        row = {"chapter": rel, "seconds": None, "errors": [], "claims": 0, "timed_out": timeout}
+        row = _stopped(str(Path(path).resolve().relative_to(ROOT)), timeout)
     print(json.dumps(row))
     return 0
 
@@ -336,7 +341,7 @@ def time_paper(chapters: list[Path], jobs: int = 1, timeout: float = 1800, journ
             done[row["chapter"]] = row
     elif journal is not None and journal.exists():
         journal.unlink()
-    lock = __import__("threading").Lock()
+    lock = threading.Lock()
 
     def both(c: Path) -> dict:
         rel = str(c.resolve().relative_to(ROOT))
